@@ -1,0 +1,134 @@
+import type { Allocator, Floats, Tensor } from '../tensor.js';
+import type { Random } from '../random.js';
+
+/**
+ * The closed list of kernels: every numeric loop of the network's maths runs through one of these.
+ *
+ * Rules every backend keeps:
+ * - A kernel writes only into the caller-owned output(s) named first, and never allocates.
+ * - Shapes are row-major and batch first. Each kernel checks its shapes and throws a RangeError
+ *   naming the kernel and the shapes when they disagree.
+ * - An output may be the same tensor as an input only where the kernel says so.
+ * - NaN and ±Inf flow through as IEEE arithmetic says; no kernel hides them.
+ * The reference backend (reference.ts) is the specification; every other backend must match it.
+ */
+export interface Backend extends Allocator {
+  /** A short name for logs and benchmark tables, such as "reference" or "wasm-simd". */
+  readonly name: string;
+
+  /** Returns zeroed memory of `length` numbers that this backend's kernels use without copying. */
+  alloc(length: number): Floats;
+
+  /**
+   * out = op(a)·op(b), or out += op(a)·op(b) when `accumulate` is true, where op transposes when
+   * asked. With op(a) [m, k] and op(b) [k, n], out is [m, n]. `out` must not alias `a` or `b`.
+   * Dense uses it three ways: z = x·Wᵀ, dW += dyᵀ·x, dx = dy·W.
+   */
+  matmul(out: Tensor, a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean, accumulate?: boolean): void;
+
+  /** out[i, j] = a[i, j] + row[j]. a, out: [rows, n]; row: [n]. `out` may be `a`. */
+  addRowVector(out: Tensor, a: Tensor, row: Tensor): void;
+
+  /**
+   * out[j] = Σ_i a[i, j] (the column sums), or out[j] += that when `accumulate` is true.
+   * a: [rows, n]; out: [n]. The bias gradient is the sum of dy over the batch.
+   */
+  sumRows(out: Tensor, a: Tensor, accumulate?: boolean): void;
+
+  /** out = a ⊙ b, element by element, for tensors of one shape. `out` may be `a` or `b`. */
+  multiply(out: Tensor, a: Tensor, b: Tensor): void;
+
+  /** y = 1 / (1 + e^(−x)), elementwise. `y` may be `x`. */
+  sigmoid(y: Tensor, x: Tensor): void;
+  /** dx = dy ⊙ y ⊙ (1 − y), given the sigmoid's output y. `dx` may be `dy`. */
+  sigmoidBackward(dx: Tensor, dy: Tensor, y: Tensor): void;
+
+  /** y = tanh(x), elementwise. `y` may be `x`. */
+  tanh(y: Tensor, x: Tensor): void;
+  /** dx = dy ⊙ (1 − y²), given tanh's output y. `dx` may be `dy`. */
+  tanhBackward(dx: Tensor, dy: Tensor, y: Tensor): void;
+
+  /**
+   * y = x when x > 0, else slope·x. ReLU is slope 0. `y` may be `x`.
+   * At exactly x = 0 the output is 0 (slope·0) whatever the slope.
+   */
+  leakyRelu(y: Tensor, x: Tensor, slope: number): void;
+  /** dx = dy where x > 0, else slope·dy (the derivative at 0 is taken as slope). `dx` may be `dy`. */
+  leakyReluBackward(dx: Tensor, dy: Tensor, x: Tensor, slope: number): void;
+
+  /**
+   * Softmax of each row: y[i, j] = e^(x[i, j] − max_i) / Σ_k e^(x[i, k] − max_i).
+   * Subtracting the row's maximum keeps e^ finite. x, y: [rows, n]. `y` may be `x`.
+   */
+  softmaxRows(y: Tensor, x: Tensor): void;
+  /** dx[i, j] = y[i, j]·(dy[i, j] − Σ_k dy[i, k]·y[i, k]). `dx` may be `dy`. */
+  softmaxRowsBackward(dx: Tensor, dy: Tensor, y: Tensor): void;
+
+  /**
+   * Quadratic cost, as in the video and Nielsen's book: returns the batch mean of
+   * ½·Σ_j (y − target)², and writes dy = (y − target) / rows, its gradient. dy may be y.
+   * y, target, dy: [rows, n].
+   */
+  meanSquaredError(dy: Tensor, y: Tensor, target: Tensor): number;
+
+  /**
+   * Softmax followed by cross-entropy, fused so that it stays finite for any finite logits.
+   * Writes probabilities = softmax(logits) and dLogits = (probabilities − target) / rows, and
+   * returns the batch mean of −Σ_j target·log(probability), computed as
+   * Σ_j target·(logSumExp − logit) so that a zero probability gives a large finite loss.
+   * All tensors [rows, n]. `probabilities` may be `logits`; `dLogits` must be distinct.
+   */
+  softmaxCrossEntropy(dLogits: Tensor, probabilities: Tensor, logits: Tensor, target: Tensor): number;
+
+  /**
+   * Fills `mask` with 0 (probability `rate`) or 1 / (1 − rate), drawing one number per element
+   * from `random` in order, so that a seed repeats the same mask on every backend.
+   */
+  dropoutMask(mask: Tensor, rate: number, random: Random): void;
+
+  /**
+   * One step of stochastic gradient descent with (optionally Nesterov) momentum, in place:
+   *   g = grad + weightDecay·value
+   *   velocity = momentum·velocity − learningRate·g
+   *   value += velocity                                    (classical momentum)
+   *   value += momentum·velocity − learningRate·g          (Nesterov)
+   * Plain SGD is momentum 0, where velocity is written but plays no part.
+   */
+  sgdStep(value: Tensor, grad: Tensor, velocity: Tensor, options: SgdStepOptions): void;
+
+  /**
+   * One Adam step (Kingma and Ba), in place, with L2 weight decay added to the gradient:
+   *   g = grad + weightDecay·value
+   *   m = β1·m + (1 − β1)·g;   v = β2·v + (1 − β2)·g²
+   *   value −= learningRate · (m / (1 − β1^step)) / (√(v / (1 − β2^step)) + epsilon)
+   * `step` counts from 1.
+   */
+  adamStep(value: Tensor, grad: Tensor, m: Tensor, v: Tensor, options: AdamStepOptions): void;
+
+  /** out[i] = the index of the largest x[i, j] (the first one on ties; NaN never wins). */
+  argmaxRows(out: Int32Array, x: Tensor): void;
+}
+
+export interface SgdStepOptions {
+  learningRate: number;
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+}
+
+export interface AdamStepOptions {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  weightDecay: number;
+  /** Which step this is, from 1: the bias corrections depend on it. */
+  step: number;
+}
+
+/** The names of the kernels, for tests that must visit every one. */
+export const kernelNames = [
+  'matmul', 'addRowVector', 'sumRows', 'multiply', 'sigmoid', 'sigmoidBackward', 'tanh',
+  'tanhBackward', 'leakyRelu', 'leakyReluBackward', 'softmaxRows', 'softmaxRowsBackward',
+  'meanSquaredError', 'softmaxCrossEntropy', 'dropoutMask', 'sgdStep', 'adamStep', 'argmaxRows',
+] as const satisfies readonly (keyof Backend)[];

@@ -1,0 +1,66 @@
+import type { Tensor } from '../tensor.js';
+import { sameShape } from '../tensor.js';
+
+/**
+ * Shape checks shared by every backend, so that all of them reject the same mistakes with the
+ * same words. Each throws a RangeError that names the kernel and the shapes.
+ */
+
+export function describe(t: Tensor): string {
+  return `[${t.shape.join(', ')}]`;
+}
+
+/** The tensors must all have one shape. */
+export function checkSameShape(kernel: string, ...tensors: Tensor[]): void {
+  for (let i = 1; i < tensors.length; i++) {
+    if (!sameShape(tensors[0].shape, tensors[i].shape)) {
+      throw new RangeError(`${kernel}: shapes differ: ${tensors.map(describe).join(' vs ')}`);
+    }
+  }
+}
+
+/** The tensor must be 2-D. */
+export function checkMatrix(kernel: string, name: string, t: Tensor): void {
+  if (t.shape.length !== 2) {
+    throw new RangeError(`${kernel}: ${name} must be 2-D [rows, columns], got ${describe(t)}`);
+  }
+}
+
+/** Dimensions of out = op(a)·op(b), checked: returns [m, n, k]. */
+export function matmulDimensions(
+  out: Tensor, a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean,
+): [number, number, number] {
+  checkMatrix('matmul', 'out', out);
+  checkMatrix('matmul', 'a', a);
+  checkMatrix('matmul', 'b', b);
+  const m = transposeA ? a.shape[1] : a.shape[0];
+  const k = transposeA ? a.shape[0] : a.shape[1];
+  const kb = transposeB ? b.shape[1] : b.shape[0];
+  const n = transposeB ? b.shape[0] : b.shape[1];
+  if (k !== kb || out.shape[0] !== m || out.shape[1] !== n) {
+    throw new RangeError(
+      `matmul: cannot multiply ${describe(a)}${transposeA ? 'ᵀ' : ''} by ` +
+        `${describe(b)}${transposeB ? 'ᵀ' : ''} into ${describe(out)}`,
+    );
+  }
+  if (out.data.buffer === a.data.buffer || out.data.buffer === b.data.buffer) {
+    if (overlaps(out, a) || overlaps(out, b)) {
+      throw new RangeError('matmul: out must not share memory with a or b');
+    }
+  }
+  return [m, n, k];
+}
+
+/** A row vector [n] to add to or sum from a matrix [rows, n]. */
+export function checkRowVector(kernel: string, matrix: Tensor, row: Tensor): void {
+  checkMatrix(kernel, 'matrix', matrix);
+  if (row.size !== matrix.shape[1]) {
+    throw new RangeError(`${kernel}: row ${describe(row)} does not fit matrix ${describe(matrix)}`);
+  }
+}
+
+function overlaps(x: Tensor, y: Tensor): boolean {
+  const xStart = x.data.byteOffset;
+  const yStart = y.data.byteOffset;
+  return xStart < yStart + y.data.byteLength && yStart < xStart + x.data.byteLength;
+}

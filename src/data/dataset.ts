@@ -1,0 +1,27 @@
+import type { Tensor } from '../tensor.js';
+
+/**
+ * Labelled examples that training reads a batch at a time. A dataset keeps its examples in
+ * whatever form is compact (MNIST keeps bytes) and converts only the batch asked for.
+ */
+export interface Dataset {
+  readonly length: number;
+  /** Numbers per example (784 for MNIST). */
+  readonly inputSize: number;
+  /** Number of classes; targets are one-hot rows of this width. */
+  readonly classes: number;
+  /** The class of example i. */
+  label(i: number): number;
+  /**
+   * Writes examples `indices[start .. start + x.rows)` into x [rows, inputSize], their one-hot
+   * targets into target [rows, classes], and their labels into labels[0 .. rows).
+   */
+  fillBatch(indices: Int32Array, start: number, x: Tensor, target: Tensor, labels: Int32Array): void;
+}
+
+/** Writes one-hot rows: target[i, labels[i]] = 1, every other entry 0. */
+export function fillOneHot(target: Tensor, labels: Int32Array, rows: number): void {
+  const classes = target.columns;
+  target.data.fill(0, 0, rows * classes);
+  for (let i = 0; i < rows; i++) target.data[i * classes + labels[i]] = 1;
+}

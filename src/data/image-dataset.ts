@@ -1,0 +1,68 @@
+import type { Tensor } from '../tensor.js';
+import { fillOneHot, type Dataset } from './dataset.js';
+
+/**
+ * Greyscale images kept as bytes, scaled to [0, 1] one batch at a time. MNIST's 60,000 training
+ * digits stay 47 MB this way instead of 188 MB as float32.
+ */
+export class ImageDataset implements Dataset {
+  readonly length: number;
+  readonly inputSize: number;
+  readonly classes: number;
+
+  /**
+   * pixels: `length` images of `inputSize` bytes each, one after the other (0 = background);
+   * labels: one byte per image, each below `classes`.
+   */
+  constructor(
+    readonly pixels: Uint8Array,
+    readonly labels: Uint8Array,
+    inputSize: number,
+    classes = 10,
+  ) {
+    if (!Number.isInteger(inputSize) || inputSize < 1) {
+      throw new RangeError(`ImageDataset: inputSize must be a whole number ≥ 1, got ${inputSize}`);
+    }
+    if (pixels.length !== labels.length * inputSize) {
+      throw new RangeError(
+        `ImageDataset: ${labels.length} labels need ${labels.length * inputSize} pixels, got ${pixels.length}`,
+      );
+    }
+    for (let i = 0; i < labels.length; i++) {
+      if (labels[i] >= classes) {
+        throw new RangeError(`ImageDataset: label ${i} is ${labels[i]}, but there are only ${classes} classes`);
+      }
+    }
+    this.length = labels.length;
+    this.inputSize = inputSize;
+    this.classes = classes;
+  }
+
+  label(i: number): number {
+    return this.labels[i];
+  }
+
+  /** The first `count` images (or the images from `start`), sharing memory with this dataset. */
+  slice(start: number, end: number): ImageDataset {
+    return new ImageDataset(
+      this.pixels.subarray(start * this.inputSize, end * this.inputSize),
+      this.labels.subarray(start, end),
+      this.inputSize,
+      this.classes,
+    );
+  }
+
+  fillBatch(indices: Int32Array, start: number, x: Tensor, target: Tensor, labels: Int32Array): void {
+    const rows = x.rows;
+    const size = this.inputSize;
+    const scale = 1 / 255;
+    for (let i = 0; i < rows; i++) {
+      const example = indices[start + i];
+      const from = example * size;
+      const to = i * size;
+      for (let p = 0; p < size; p++) x.data[to + p] = this.pixels[from + p] * scale;
+      labels[i] = this.labels[example];
+    }
+    fillOneHot(target, labels, rows);
+  }
+}

@@ -1,0 +1,275 @@
+import type { Backend } from './backend/backend.js';
+import { defaultBackend } from './backend/select.js';
+import type { Layer, LayerSpec, Param } from './layers/layer.js';
+import type { Loss } from './losses/loss.js';
+import { Dense } from './layers/dense.js';
+import { Sigmoid } from './layers/sigmoid.js';
+import { LeakyReLU, ReLU } from './layers/relu.js';
+import { Tanh } from './layers/tanh.js';
+import { Softmax } from './layers/softmax.js';
+import { Dropout } from './layers/dropout.js';
+import { initialize, type Initializer } from './initializers.js';
+import { Random } from './random.js';
+import { reuseTensor, Tensor } from './tensor.js';
+
+export interface NetworkOptions {
+  /** Where the maths runs; defaults to the one selectBackend picked (the reference at first). */
+  backend?: Backend;
+  /** Seeds initialisation and dropout. Default 1. Ignored when `random` is given. */
+  seed?: number;
+  /** The generator to draw from, shared with training so that one seed fixes the whole run. */
+  random?: Random;
+  /** How to draw the first weights. Default: he before ReLU-like layers, else glorot. */
+  initializer?: Initializer;
+}
+
+/**
+ * One layer as the video draws it: a column of neurons. Layer 0 is the input pixels; layer L ≥ 1
+ * is the L-th Dense layer together with the squishification that follows it.
+ */
+export interface NeuronLayer {
+  /** Neurons in this layer. */
+  readonly size: number;
+  /** The Dense layer whose weighted sums feed these neurons (undefined for the input layer). */
+  readonly dense: Dense | undefined;
+  /** The squishification's name ("sigmoid", "relu", "softmax", ...), or "identity". */
+  readonly squish: string;
+  /** Weighted sums z of the last forward pass, [batch, size] (undefined for the input layer). */
+  readonly z: Tensor | undefined;
+  /** Activations of the last forward pass, [batch, size]. */
+  readonly activation: Tensor | undefined;
+}
+
+/** One neuron of the last forward pass, in the video's terms. */
+export interface Neuron {
+  layer: number;
+  index: number;
+  activation: number;
+  /** z = w·a + b; undefined for input pixels. */
+  z: number | undefined;
+  /** Incoming weights, one per neuron of the previous layer (a copy). */
+  weights: Float32Array | undefined;
+  bias: number | undefined;
+}
+
+/**
+ * Layers in order. forward() keeps every layer's input and output, backward() walks the layers in
+ * reverse using only what forward kept.
+ */
+export class Network {
+  readonly layers: readonly Layer[];
+  readonly backend: Backend;
+  readonly inputSize: number;
+  readonly outputSize: number;
+  readonly random: Random;
+  private dy: Tensor | undefined;
+  private lastInput: Tensor | undefined;
+
+  constructor(specs: readonly LayerSpec[], options: NetworkOptions = {}) {
+    if (specs.length === 0) throw new RangeError('Network: needs at least one layer');
+    const first = specs[0];
+    if (first.type !== 'dense') throw new RangeError('Network: the first layer must be dense');
+    this.backend = options.backend ?? defaultBackend();
+    this.random = options.random ?? new Random(options.seed ?? 1);
+    const layers: Layer[] = [];
+    let width = first.inputs;
+    for (const [i, spec] of specs.entries()) {
+      const layer = buildLayer(spec, this.backend, this.random);
+      try {
+        width = layer.outputSize(width);
+      } catch (error) {
+        throw new RangeError(`Network: layer ${i} (${layer}): ${(error as Error).message}`);
+      }
+      layers.push(layer);
+    }
+    this.layers = layers;
+    this.inputSize = first.inputs;
+    this.outputSize = width;
+    for (const [i, layer] of layers.entries()) {
+      if (layer instanceof Dense) {
+        initialize(layer, options.initializer ?? defaultInitializer(layers[i + 1]), this.random);
+      }
+    }
+  }
+
+  /**
+   * The usual multilayer perceptron: Dense layers of the given sizes, each hidden one followed by
+   * `activation`, and the last one by `output`. sizes [784, 16, 16, 10] is the video's network.
+   */
+  static perceptron(
+    sizes: readonly number[],
+    activation: ActivationName = 'sigmoid',
+    output: ActivationName = activation,
+    options: NetworkOptions & { dropout?: number } = {},
+  ): Network {
+    if (sizes.length < 2) throw new RangeError('Network.perceptron: needs at least two sizes');
+    const specs: LayerSpec[] = [];
+    for (let i = 1; i < sizes.length; i++) {
+      specs.push({ type: 'dense', inputs: sizes[i - 1], outputs: sizes[i] });
+      const last = i === sizes.length - 1;
+      specs.push(activationSpec(last ? output : activation));
+      if (!last && options.dropout) specs.push({ type: 'dropout', rate: options.dropout });
+    }
+    return new Network(specs, options);
+  }
+
+  /** x: [batch, inputSize] → the last layer's output [batch, outputSize]. */
+  forward(x: Tensor, training = false): Tensor {
+    if (x.shape.length !== 2 || x.shape[1] !== this.inputSize) {
+      throw new RangeError(
+        `Network: expected input [batch, ${this.inputSize}], got [${x.shape.join(', ')}]`,
+      );
+    }
+    this.lastInput = x;
+    let a = x;
+    for (const layer of this.layers) a = layer.forward(a, training);
+    return a;
+  }
+
+  /**
+   * After forward(): the batch mean loss against `target`, leaving its gradient ready for
+   * backward(). With a fused loss (softmax cross-entropy) the final Softmax layer's output is
+   * written by the loss and its own backward is skipped.
+   */
+  loss(loss: Loss, target: Tensor): number {
+    const last = this.layers[this.layers.length - 1];
+    if (last.output === undefined) throw new Error('Network.loss: call forward first');
+    let input = last.output;
+    if (loss.fusedWithSoftmax) {
+      if (!(last instanceof Softmax)) {
+        throw new RangeError(`Network: the ${loss} loss needs a network that ends in Softmax, not ${last}`);
+      }
+      input = last.input!;
+    }
+    if (target.shape[0] !== input.shape[0] || target.shape[1] !== input.shape[1]) {
+      throw new RangeError(
+        `Network.loss: target [${target.shape.join(', ')}] does not match output [${input.shape.join(', ')}]`,
+      );
+    }
+    this.dy = reuseTensor(this.backend, this.dy, input.shape);
+    this.fusedLoss = loss.fusedWithSoftmax;
+    return loss.compute(this.backend, this.dy, input, last.output, target);
+  }
+
+  private fusedLoss = false;
+
+  /** Backpropagation: fills every parameter's grad from the gradient that loss() left. */
+  backward(): void {
+    if (this.dy === undefined) throw new Error('Network.backward: call loss first');
+    let dy: Tensor | undefined = this.dy;
+    const top = this.layers.length - (this.fusedLoss ? 2 : 1);
+    for (let i = top; i >= 0; i--) {
+      // The first layer's dx would be the gradient for the input pixels: nobody needs it.
+      dy = this.layers[i].backward(dy!, i > 0);
+    }
+  }
+
+  /** Every learnable parameter, in layer order (weights before bias). */
+  params(): Param[] {
+    return this.layers.flatMap((layer) => layer.params);
+  }
+
+  /** The Dense layers, in order. */
+  denseLayers(): Dense[] {
+    return this.layers.filter((layer): layer is Dense => layer instanceof Dense);
+  }
+
+  /** Number of learnable numbers. */
+  parameterCount(): number {
+    return this.params().reduce((total, param) => total + param.value.size, 0);
+  }
+
+  /** The video's picture: the input layer, then one layer per Dense and its squishification. */
+  neuronLayers(): NeuronLayer[] {
+    const result: NeuronLayer[] = [
+      { size: this.inputSize, dense: undefined, squish: 'identity', z: undefined, activation: this.lastInput },
+    ];
+    for (const [i, layer] of this.layers.entries()) {
+      if (!(layer instanceof Dense)) continue;
+      const next = this.layers[i + 1];
+      const squishes = next !== undefined && !(next instanceof Dense) && !(next instanceof Dropout);
+      result.push({
+        size: layer.outputs,
+        dense: layer,
+        squish: squishes ? next.type : 'identity',
+        z: layer.output,
+        activation: squishes ? next.output : layer.output,
+      });
+    }
+    return result;
+  }
+
+  /** Neuron `index` of video layer `layer` (0 = input), for example `example` of the last batch. */
+  neuron(layer: number, index: number, example = 0): Neuron {
+    const layers = this.neuronLayers();
+    const view = layers[layer];
+    if (view === undefined) throw new RangeError(`Network.neuron: no layer ${layer} (0..${layers.length - 1})`);
+    if (!Number.isInteger(index) || index < 0 || index >= view.size) {
+      throw new RangeError(`Network.neuron: layer ${layer} has neurons 0..${view.size - 1}, not ${index}`);
+    }
+    if (view.activation === undefined) throw new Error('Network.neuron: run forward first');
+    const at = example * view.size + index;
+    const dense = view.dense;
+    return {
+      layer,
+      index,
+      activation: view.activation.data[at],
+      z: view.z?.data[at],
+      weights: dense
+        ? Float32Array.from(dense.weights.value.data.subarray(index * dense.inputs, (index + 1) * dense.inputs))
+        : undefined,
+      bias: dense?.bias.value.data[index],
+    };
+  }
+
+  /** The layer specs, to save or rebuild the architecture. */
+  specs(): LayerSpec[] {
+    return this.layers.map((layer) => layer.spec());
+  }
+
+  toString(): string {
+    return `Network(${this.layers.map(String).join(' → ')})`;
+  }
+}
+
+export type ActivationName = 'sigmoid' | 'relu' | 'leaky-relu' | 'tanh' | 'softmax';
+export const activationNames: readonly ActivationName[] = ['sigmoid', 'relu', 'leaky-relu', 'tanh', 'softmax'];
+
+function activationSpec(name: ActivationName): LayerSpec {
+  switch (name) {
+    case 'sigmoid':
+    case 'relu':
+    case 'tanh':
+    case 'softmax':
+      return { type: name };
+    case 'leaky-relu':
+      return { type: 'leaky-relu', slope: 0.01 };
+    default:
+      throw new RangeError(`unknown activation "${String(name)}": expected one of ${activationNames.join(', ')}`);
+  }
+}
+
+function buildLayer(spec: LayerSpec, backend: Backend, random: Random): Layer {
+  switch (spec.type) {
+    case 'dense':
+      return new Dense(backend, spec.inputs, spec.outputs);
+    case 'sigmoid':
+      return new Sigmoid(backend);
+    case 'relu':
+      return new ReLU(backend);
+    case 'leaky-relu':
+      return new LeakyReLU(backend, spec.slope);
+    case 'tanh':
+      return new Tanh(backend);
+    case 'softmax':
+      return new Softmax(backend);
+    case 'dropout':
+      return new Dropout(backend, spec.rate, random);
+    default:
+      throw new RangeError(`unknown layer type "${(spec as { type: unknown }).type}"`);
+  }
+}
+
+function defaultInitializer(next: Layer | undefined): Initializer {
+  return next instanceof LeakyReLU ? 'he' : 'glorot';
+}
