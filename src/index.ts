@@ -1,6 +1,7 @@
 // The public door: everything users, the CLI and the web app may import. Re-exports only.
 export { Tensor, shapeSize, type Floats } from './tensor.js';
 export { Random } from './random.js';
+export { GlassboxError } from './errors.js';
 export type { Backend, SgdStepOptions, AdamStepOptions } from './backend/backend.js';
 export { kernelNames } from './backend/backend.js';
 export { ReferenceBackend } from './backend/reference.js';
