@@ -32,3 +32,10 @@ export {
 export type { Dataset } from './data/dataset.js';
 export { ImageDataset } from './data/image-dataset.js';
 export { ArrayDataset } from './data/array-dataset.js';
+export {
+  encodeModel, decodeModel, modelFileExtension, modelFormatVersion,
+  type ModelInfo, type DecodeOptions,
+} from './serialize.js';
+export {
+  gradientCheck, type GradientCheckOptions, type GradientCheckResult, type ParamCheck,
+} from './gradient-check.js';

@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  gradientCheck, MeanSquaredError, Network, ReferenceBackend, SoftmaxCrossEntropy,
+  type LayerSpec,
+} from '../src/index.js';
+import { randomBatch } from './helpers/batch.js';
+
+// Each layer is checked alone (behind a Dense, which gives it parameters to check through),
+// with each loss, and then inside a whole network. Float64 backprop must agree with central
+// differences to about 1e-7; the float32 reference backend to about 1e-3.
+const activations: LayerSpec[] = [
+  { type: 'sigmoid' }, { type: 'relu' }, { type: 'leaky-relu', slope: 0.1 }, { type: 'tanh' },
+  { type: 'softmax' }, { type: 'dropout', rate: 0.5 },
+];
+
+for (const activation of activations) {
+  for (const loss of [new MeanSquaredError(), new SoftmaxCrossEntropy()]) {
+    if (loss.fusedWithSoftmax && activation.type !== 'softmax') continue;
+    test(`gradientCheck(Dense → ${activation.type}, ${loss}) matches central differences`, () => {
+      const network = new Network([{ type: 'dense', inputs: 5, outputs: 4 }, activation], {
+        seed: 11, initializer: 'nielsen',
+      });
+      const result = gradientCheck(network, randomBatch(3, 5, 4), { loss });
+      assert.ok(result.maxRelativeError < 1e-6, JSON.stringify(result.params));
+      assert.ok(result.backendMaxRelativeError < 2e-2, JSON.stringify(result.params));
+    });
+  }
+}
+
+test('gradientCheck(network) passes for a whole 784-16-16-10 style network (smaller widths)', () => {
+  const network = Network.perceptron([20, 16, 16, 10], 'sigmoid', 'sigmoid', { seed: 3, initializer: 'nielsen' });
+  const result = gradientCheck(network, randomBatch(4, 20, 10), { samplesPerParam: 60 });
+  assert.equal(result.params.length, 6);
+  // Three sigmoids deep, the first layer's gradients are small enough that float64 rounding in
+  // the differences shows at the 1e-6 level, so the bound is 1e-5 here.
+  assert.ok(result.maxRelativeError < 1e-5, JSON.stringify(result.params));
+  assert.ok(result.backendMaxRelativeError < 1e-3, JSON.stringify(result.params));
+});
+
+test('gradientCheck(network) passes for a deep ReLU network with softmax cross-entropy', () => {
+  const network = Network.perceptron([12, 9, 7, 5], 'relu', 'softmax', { seed: 8 });
+  const result = gradientCheck(network, randomBatch(6, 12, 5));
+  assert.ok(result.maxRelativeError < 1e-5, JSON.stringify(result.params));
+});
+
+test('gradientCheck(network) catches a wrong derivative', () => {
+  // A backend whose sigmoid derivative is off by a factor of two must fail the check.
+  class BrokenBackend extends ReferenceBackend {
+    override sigmoidBackward(...args: Parameters<ReferenceBackend['sigmoidBackward']>): void {
+      super.sigmoidBackward(...args);
+      const dx = args[0];
+      for (let i = 0; i < dx.size; i++) dx.data[i] *= 2;
+    }
+  }
+  const network = Network.perceptron([6, 5, 3], 'sigmoid', 'sigmoid', { seed: 2, backend: new BrokenBackend() });
+  const result = gradientCheck(network, randomBatch(2, 6, 3));
+  // The float64 twin uses the real reference, so only the backend's figure shows the fault.
+  assert.ok(result.maxRelativeError < 1e-6);
+  assert.ok(result.backendMaxRelativeError > 0.3, String(result.backendMaxRelativeError));
+});
