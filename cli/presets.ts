@@ -1,0 +1,72 @@
+import type { ActivationName, Initializer, LossName, OptimizerName } from '../src/index.js';
+
+/** A complete training recipe. Every field can be overridden by its flag. */
+export interface Preset {
+  description: string;
+  layers: number[];
+  activation: ActivationName;
+  output: ActivationName;
+  loss: LossName;
+  optimizer: OptimizerName;
+  learningRate: number;
+  batchSize: number;
+  epochs: number;
+  initializer?: Initializer;
+  dropout?: number;
+  weightDecay?: number;
+  /** Multiply the learning rate by this after every epoch. */
+  decay?: number;
+}
+
+export const presets: Record<string, Preset> = {
+  '3b1b': {
+    description: "the video's network: 784-16-16-10, all sigmoid, quadratic cost",
+    layers: [784, 16, 16, 10],
+    activation: 'sigmoid',
+    output: 'sigmoid',
+    loss: 'mse',
+    optimizer: 'adam',
+    learningRate: 0.003,
+    batchSize: 32,
+    epochs: 30,
+    initializer: 'glorot',
+    decay: 0.95,
+  },
+  default: {
+    description: 'the best accuracy for a short training time: 784-256-10 ReLU, softmax cross-entropy',
+    layers: [784, 256, 10],
+    activation: 'relu',
+    output: 'softmax',
+    loss: 'cross-entropy',
+    optimizer: 'momentum',
+    learningRate: 0.05,
+    batchSize: 64,
+    epochs: 10,
+    decay: 0.85,
+  },
+  best: {
+    description: 'the most accurate plain MLP: 784-1024-1024-10 ReLU with dropout',
+    layers: [784, 1024, 1024, 10],
+    activation: 'relu',
+    output: 'softmax',
+    loss: 'cross-entropy',
+    optimizer: 'momentum',
+    learningRate: 0.05,
+    batchSize: 128,
+    epochs: 30,
+    dropout: 0.3,
+    decay: 0.92,
+  },
+  nielsen: {
+    description: "Nielsen's book, chapter 1: 784-30-10 sigmoid, quadratic cost, SGD η = 3",
+    layers: [784, 30, 10],
+    activation: 'sigmoid',
+    output: 'sigmoid',
+    loss: 'mse',
+    optimizer: 'sgd',
+    learningRate: 3,
+    batchSize: 10,
+    epochs: 30,
+    initializer: 'nielsen-large',
+  },
+};
