@@ -21,7 +21,7 @@ Options:
   --layers SIZES       layer sizes, first 784 and last 10, such as 784,16,16,10
   --activation NAME    hidden layers: ${activationNames.filter((a) => a !== 'softmax').join(', ')}
   --output NAME        output layer: ${activationNames.join(', ')}
-  --loss NAME          ${lossNames.join(', ')} (cross-entropy needs --output softmax)
+  --loss NAME          ${lossNames.join(', ')} (cross-entropy needs --output softmax or sigmoid)
   --optimizer NAME     ${optimizerNames.join(', ')}
   --lr N               learning rate
   --lr-decay N         multiply the learning rate by N after each epoch (1 = constant)
@@ -69,8 +69,8 @@ export async function train(args: string[]): Promise<void> {
   const activation = choiceFlag('activation', values.activation, activationNames, preset.activation);
   const output = choiceFlag('output', values.output, activationNames, preset.output);
   const lossName = choiceFlag('loss', values.loss, lossNames, preset.loss);
-  if (lossName === 'cross-entropy' && output !== 'softmax') {
-    throw new UsageError(`--loss cross-entropy needs --output softmax (the output is ${output})`);
+  if (lossName === 'cross-entropy' && output !== 'softmax' && output !== 'sigmoid') {
+    throw new UsageError(`--loss cross-entropy needs --output softmax or sigmoid (the output is ${output})`);
   }
   const optimizerName = choiceFlag('optimizer', values.optimizer, optimizerNames, preset.optimizer);
   const learningRate = numberFlag('lr', values.lr, preset.learningRate, { min: 0, above: true });

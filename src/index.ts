@@ -18,7 +18,7 @@ export {
 } from './network.js';
 export type { Loss, LossName } from './losses/loss.js';
 export { MeanSquaredError } from './losses/mean-squared-error.js';
-export { SoftmaxCrossEntropy } from './losses/softmax-cross-entropy.js';
+export { CrossEntropy } from './losses/cross-entropy.js';
 export { createLoss, lossNames } from './losses/create-loss.js';
 export type { Optimizer, OptimizerName, OptimizerState } from './optimizers/optimizer.js';
 export { Sgd, type SgdOptions } from './optimizers/sgd.js';

@@ -128,27 +128,21 @@ export class Network {
 
   /**
    * After forward(): the batch mean loss against `target`, leaving its gradient ready for
-   * backward(). With a fused loss (softmax cross-entropy) the final Softmax layer's output is
-   * written by the loss and its own backward is skipped.
+   * backward(). A loss fused with the final layer (cross-entropy after Softmax or Sigmoid) reads
+   * that layer's z, writes its output, and stands in for its backward.
    */
   loss(loss: Loss, target: Tensor): number {
     const last = this.layers[this.layers.length - 1];
     if (last.output === undefined) throw new Error('Network.loss: call forward first');
-    let input = last.output;
-    if (loss.fusedWithSoftmax) {
-      if (!(last instanceof Softmax)) {
-        throw new RangeError(`Network: the ${loss} loss needs a network that ends in Softmax, not ${last}`);
-      }
-      input = last.input!;
-    }
+    this.fusedLoss = loss.fusesWith(last);
+    const input = this.fusedLoss ? last.input! : last.output;
     if (target.shape[0] !== input.shape[0] || target.shape[1] !== input.shape[1]) {
       throw new RangeError(
         `Network.loss: target [${target.shape.join(', ')}] does not match output [${input.shape.join(', ')}]`,
       );
     }
     this.dy = reuseTensor(this.backend, this.dy, input.shape);
-    this.fusedLoss = loss.fusedWithSoftmax;
-    return loss.compute(this.backend, this.dy, input, last.output, target);
+    return loss.compute(this.backend, this.dy, input, last.output, target, last);
   }
 
   private fusedLoss = false;

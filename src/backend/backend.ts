@@ -81,6 +81,15 @@ export interface Backend extends Allocator {
   softmaxCrossEntropy(dLogits: Tensor, probabilities: Tensor, logits: Tensor, target: Tensor): number;
 
   /**
+   * Sigmoid followed by cross-entropy, Nielsen's cost for sigmoid output neurons (chapter 3),
+   * fused so that it stays finite: writes activations = σ(z) and dz = (activations − target) / rows,
+   * and returns the batch mean of Σ_j −[t·ln a + (1 − t)·ln(1 − a)], computed as
+   * Σ_j max(z, 0) − z·t + ln(1 + e^(−|z|)). All tensors [rows, n]. `activations` may be `z`;
+   * `dz` must be distinct.
+   */
+  sigmoidCrossEntropy(dz: Tensor, activations: Tensor, z: Tensor, target: Tensor): number;
+
+  /**
    * Fills `mask` with 0 (probability `rate`) or 1 / (1 − rate), drawing one number per element
    * from `random` in order, so that a seed repeats the same mask on every backend.
    */
@@ -130,5 +139,5 @@ export interface AdamStepOptions {
 export const kernelNames = [
   'matmul', 'addRowVector', 'sumRows', 'multiply', 'sigmoid', 'sigmoidBackward', 'tanh',
   'tanhBackward', 'leakyRelu', 'leakyReluBackward', 'softmaxRows', 'softmaxRowsBackward',
-  'meanSquaredError', 'softmaxCrossEntropy', 'dropoutMask', 'sgdStep', 'adamStep', 'argmaxRows',
+  'meanSquaredError', 'softmaxCrossEntropy', 'sigmoidCrossEntropy', 'dropoutMask', 'sgdStep', 'adamStep', 'argmaxRows',
 ] as const satisfies readonly (keyof Backend)[];

@@ -189,6 +189,26 @@ export class ReferenceBackend implements Backend {
     return total / rows;
   }
 
+  sigmoidCrossEntropy(dz: Tensor, activations: Tensor, z: Tensor, target: Tensor): number {
+    checkMatrix('sigmoidCrossEntropy', 'z', z);
+    checkSameShape('sigmoidCrossEntropy', dz, activations, z, target);
+    if (dz.data === z.data || dz.data === activations.data) {
+      throw new RangeError('sigmoidCrossEntropy: dz must not share memory with its inputs');
+    }
+    const rows = z.shape[0];
+    let total = 0;
+    for (let i = 0; i < z.size; i++) {
+      const v = z.data[i];
+      const t = target.data[i];
+      // ln(1 + e^(−|z|)) never overflows, and max(z, 0) − z·t restores the sign.
+      total += Math.max(v, 0) - v * t + Math.log1p(Math.exp(-Math.abs(v)));
+      const a = 1 / (1 + Math.exp(-v));
+      activations.data[i] = a;
+      dz.data[i] = (a - t) / rows;
+    }
+    return total / rows;
+  }
+
   dropoutMask(mask: Tensor, rate: number, random: Random): void {
     if (!(rate >= 0 && rate < 1)) throw new RangeError(`dropoutMask: rate must be in [0, 1), got ${rate}`);
     const keep = 1 / (1 - rate);

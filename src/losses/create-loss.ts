@@ -1,6 +1,6 @@
 import type { Loss, LossName } from './loss.js';
 import { MeanSquaredError } from './mean-squared-error.js';
-import { SoftmaxCrossEntropy } from './softmax-cross-entropy.js';
+import { CrossEntropy } from './cross-entropy.js';
 
 export const lossNames: readonly LossName[] = ['mse', 'cross-entropy'];
 
@@ -10,7 +10,7 @@ export function createLoss(name: LossName): Loss {
     case 'mse':
       return new MeanSquaredError();
     case 'cross-entropy':
-      return new SoftmaxCrossEntropy();
+      return new CrossEntropy();
     default:
       throw new RangeError(`unknown loss "${String(name)}": expected one of ${lossNames.join(', ')}`);
   }

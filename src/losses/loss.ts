@@ -1,4 +1,5 @@
 import type { Backend } from '../backend/backend.js';
+import type { Layer } from '../layers/layer.js';
 import type { Tensor } from '../tensor.js';
 
 export type LossName = 'mse' | 'cross-entropy';
@@ -10,16 +11,16 @@ export type LossName = 'mse' | 'cross-entropy';
 export interface Loss {
   readonly name: LossName;
   /**
-   * True when the loss takes the logits (the input of a final Softmax layer) rather than the
-   * network's output, and so replaces that layer's forward and backward with its own fused,
-   * numerically stable formula.
+   * Whether the loss, after this final layer, replaces the layer's forward and backward with one
+   * fused, numerically stable formula. It then takes the layer's input z instead of its output.
+   * A loss that needs fusing and gets false cannot follow that layer.
    */
-  readonly fusedWithSoftmax: boolean;
+  fusesWith(last: Layer): boolean;
   /**
    * Returns the batch mean loss and writes into `dy` the gradient with respect to `input`.
-   * `input` is the network's output, or the logits when fusedWithSoftmax; `output` is where the
-   * final probabilities go in the fused case (the Softmax layer's kept output), else `input`.
+   * Fused, `input` is the final layer's z and the loss writes that layer's `output`; otherwise
+   * `input` is the network's output and `output` is the same tensor.
    */
-  compute(backend: Backend, dy: Tensor, input: Tensor, output: Tensor, target: Tensor): number;
+  compute(backend: Backend, dy: Tensor, input: Tensor, output: Tensor, target: Tensor, last: Layer): number;
   toString(): string;
 }

@@ -1,13 +1,17 @@
 import type { Backend } from '../backend/backend.js';
+import type { Layer } from '../layers/layer.js';
 import type { Tensor } from '../tensor.js';
 import type { Loss } from './loss.js';
 
 /** The quadratic cost of the video and Nielsen's book: ½·‖y − target‖², averaged over the batch. */
 export class MeanSquaredError implements Loss {
   readonly name = 'mse';
-  readonly fusedWithSoftmax = false;
 
-  compute(backend: Backend, dy: Tensor, input: Tensor, _output: Tensor, target: Tensor): number {
+  fusesWith(_last: Layer): boolean {
+    return false;
+  }
+
+  compute(backend: Backend, dy: Tensor, input: Tensor, _output: Tensor, target: Tensor, _last: Layer): number {
     return backend.meanSquaredError(dy, input, target);
   }
 
