@@ -2,6 +2,7 @@
 export { Tensor, shapeSize, type Floats } from './tensor.js';
 export { Random } from './random.js';
 export { GlassboxError } from './errors.js';
+export { crc32 } from './crc32.js';
 export type { Backend, SgdStepOptions, AdamStepOptions } from './backend/backend.js';
 export { kernelNames } from './backend/backend.js';
 export { ReferenceBackend } from './backend/reference.js';

@@ -11,7 +11,7 @@ export interface PixelImage {
   data: Uint8Array | Uint8ClampedArray;
 }
 
-/** MNIST's frame: a 28×28 image whose digit fits a 20×20 box with its centre of mass at 14, 14. */
+/** MNIST's frame: 28×28 pixels, the digit fitting 20×20, its centre of mass on pixel (14, 14). */
 const side = 28;
 const box = 20;
 const centre = 14;
@@ -64,7 +64,7 @@ function checkImage(image: PixelImage, source: string): void {
   for (const field of ['width', 'height'] as const) {
     const size = image[field];
     if (!Number.isInteger(size) || size < 1) {
-      throw new GlassboxError(source, field, `expected a whole number of pixels ≥ 1, got ${size}`);
+      throw new GlassboxError(source, field, `expected a whole number ≥ 1, got ${size}`);
     }
   }
   if (![1, 2, 3, 4].includes(image.channels)) {

@@ -109,7 +109,9 @@ test('parseIdx(bytes) rejects a header cut off inside a dimension', () => {
 
 test('parseIdx(bytes) rejects truncated data', () => {
   const bytes = idxBytes([2, 3], [1, 2, 3, 4, 5]);
-  assertIdxError(() => parseIdx(bytes, 'short.idx'), 'short.idx', 'data', /only 5 follow.*truncated/);
+  assertIdxError(
+    () => parseIdx(bytes, 'short.idx'), 'short.idx', 'data', /only 5 follow.*truncated/,
+  );
 });
 
 test('parseIdx(bytes) rejects trailing bytes', () => {

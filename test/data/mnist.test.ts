@@ -80,7 +80,8 @@ test('mnistDataset(images, labels) rejects images that are not 28×28', () => {
   );
   assert.throws(
     () => mnistDataset(idxBytes([2, 784]), idxBytes([2])),
-    (error: unknown) => error instanceof GlassboxError && /expected \[n, 28, 28\]/.test(error.message),
+    (error: unknown) =>
+      error instanceof GlassboxError && /expected \[n, 28, 28\]/.test(error.message),
   );
 });
 

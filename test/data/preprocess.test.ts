@@ -18,7 +18,9 @@ function canvas(width: number, height: number, colour: number[]): PixelImage {
  * Paints `colour` over the image where `inside(x, y)` holds, anti-aliased by sampling each
  * pixel 4×4 times and mixing by the fraction covered (as a canvas draws a stroke).
  */
-function paint(image: PixelImage, colour: number[], inside: (x: number, y: number) => boolean): void {
+function paint(
+  image: PixelImage, colour: number[], inside: (x: number, y: number) => boolean,
+): void {
   const { width, height, channels, data } = image;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -210,7 +212,8 @@ test('preprocessDigit(image) keeps one-pixel strokes visible when shrinking a hu
   const size = 2000;
   const image = canvas(size, size, [255]);
   for (let i = 100; i < size - 100; i++) {
-    for (const at of [100 * size + i, (size - 101) * size + i, i * size + 100, i * size + size - 101]) {
+    const far = size - 101;
+    for (const at of [100 * size + i, far * size + i, i * size + 100, i * size + far]) {
       image.data[at] = 0;
     }
   }
@@ -221,8 +224,9 @@ test('preprocessDigit(image) keeps one-pixel strokes visible when shrinking a hu
   const left = Math.round(summary.centreX - 9.5);
   const top = Math.round(summary.centreY - 9.5);
   for (let i = 0; i < 20; i++) {
-    for (const at of [[left + i, top], [left + i, top + 19], [left, top + i], [left + 19, top + i]]) {
-      assert.ok(digit[at[1] * 28 + at[0]] > 0.4, `pixel ${at} of the outline`);
+    const outline = [[left + i, top], [left + i, top + 19], [left, top + i], [left + 19, top + i]];
+    for (const [x, y] of outline) {
+      assert.ok(digit[y * 28 + x] > 0.4, `pixel ${x}, ${y} of the outline`);
     }
   }
   // Inside the outline there is no ink.
@@ -293,7 +297,10 @@ test('preprocessDigit(image) rejects bad dimensions with a GlassboxError', () =>
       { width: 2, height: 2, channels: 5 as PixelImage['channels'], data: new Uint8Array(20) },
       'channels', /got 5/,
     ],
-    [{ width: 3, height: 2, channels: 4, data: new Uint8Array(23) }, 'data', /3×2×4 = 24 bytes, got 23/],
+    [
+      { width: 3, height: 2, channels: 4, data: new Uint8Array(23) },
+      'data', /3×2×4 = 24 bytes, got 23/,
+    ],
     [
       { width: 1, height: 1, channels: 1, data: [0] as unknown as Uint8Array },
       'data', /Uint8Array/,
