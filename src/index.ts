@@ -7,6 +7,10 @@ export type { Backend, SgdStepOptions, AdamStepOptions } from './backend/backend
 export { kernelNames } from './backend/backend.js';
 export { ReferenceBackend } from './backend/reference.js';
 export { selectBackend, defaultBackend, type BackendChoice } from './backend/select.js';
+export {
+  createWasmBackend, WasmBackend, type WasmBackendOptions,
+} from './backend/wasm/wasm-backend.js';
+export type { KernelVariant } from './backend/wasm/load-kernels.js';
 export type { Layer, LayerSpec, LayerType, Param } from './layers/layer.js';
 export { Dense } from './layers/dense.js';
 export { Sigmoid } from './layers/sigmoid.js';

@@ -1,5 +1,6 @@
 import type { Backend } from './backend.js';
 import { ReferenceBackend } from './reference.js';
+import { createWasmBackend, type WasmBackendOptions } from './wasm/wasm-backend.js';
 
 export type BackendChoice = 'auto' | 'reference' | 'wasm';
 
@@ -12,16 +13,25 @@ export function defaultBackend(): Backend {
 
 /**
  * Picks the backend once, at start-up, and makes it the default for new networks.
- * 'auto' takes the fastest backend this runtime supports.
+ * 'auto' takes the fastest backend this runtime supports: the WebAssembly SIMD one where
+ * WebAssembly SIMD validates, else the reference. 'wasm' insists on WebAssembly and throws an
+ * Error saying why when the runtime cannot run it. `wasm` options pass to createWasmBackend.
  */
-export async function selectBackend(choice: BackendChoice = 'auto'): Promise<Backend> {
+export async function selectBackend(choice: BackendChoice = 'auto', wasm: WasmBackendOptions = {}): Promise<Backend> {
   switch (choice) {
     case 'reference':
-    case 'auto':
       current = new ReferenceBackend();
       return current;
+    case 'auto':
+      try {
+        current = await createWasmBackend(wasm);
+      } catch {
+        current = new ReferenceBackend();
+      }
+      return current;
     case 'wasm':
-      throw new Error('selectBackend: the WebAssembly backend is not built yet');
+      current = await createWasmBackend(wasm);
+      return current;
     default:
       throw new RangeError(`selectBackend: unknown backend "${String(choice)}": expected auto, reference or wasm`);
   }

@@ -1,0 +1,16 @@
+// The kernels' entry point: everything exported here is what the loader (../wasm-backend.ts)
+// calls. Pointers are byte addresses in the imported memory; counts are numbers of float32s.
+
+export { matmul, matmulScratchBytes } from './matmul';
+export { addRowVector, sumRows, multiply } from './arithmetic';
+export {
+  sigmoid, sigmoidBackward, tanh, tanhBackward, leakyRelu, leakyReluBackward,
+  softmaxRows, softmaxRowsBackward,
+} from './activations';
+export { meanSquaredError, softmaxCrossEntropy, sigmoidCrossEntropy } from './losses';
+export { sgdStep, adamStep } from './optimizers';
+
+/** The first byte after this module's own static data: the loader's heap starts here. */
+export function heapBase(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,68 @@
+// The losses, in float64 one element at a time and in the reference's order: they run on the
+// output layer only (a few numbers per example), return a float64 value, and so can afford to
+// agree with the reference to the last bit of the float32 gradients they write.
+
+/**
+ * Quadratic cost: returns the batch mean of ½·Σ_j (y − target)² and writes
+ * dy = (y − target) / rows. All arrays [rows, n]; dy may be y.
+ */
+export function meanSquaredError(dy: usize, y: usize, target: usize, rows: i32, n: i32): f64 {
+  const count = <usize>rows * n;
+  let sum: f64 = 0;
+  for (let i: usize = 0; i < count; i++) {
+    const at = i << 2;
+    const difference = <f64>load<f32>(y + at) - <f64>load<f32>(target + at);
+    sum += difference * difference;
+    store<f32>(dy + at, <f32>(difference / rows));
+  }
+  return (0.5 * sum) / rows;
+}
+
+/**
+ * Softmax then cross-entropy, fused: writes probabilities and dLogits = (p − target) / rows, and
+ * returns the batch mean of Σ_j target·(logSumExp − logit), where zero targets add nothing.
+ * probabilities may be logits; dLogits is distinct from both.
+ */
+export function softmaxCrossEntropy(
+  dLogits: usize, probabilities: usize, logits: usize, target: usize, rows: i32, n: i32,
+): f64 {
+  let total: f64 = 0;
+  for (let i = 0; i < rows; i++) {
+    const start = <usize>i * n * 4;
+    let largest: f64 = -Infinity;
+    for (let j = 0; j < n; j++) largest = max(largest, <f64>load<f32>(logits + start + (<usize>j << 2)));
+    let sum: f64 = 0;
+    for (let j = 0; j < n; j++) sum += Math.exp(<f64>load<f32>(logits + start + (<usize>j << 2)) - largest);
+    const logSumExp = largest + Math.log(sum);
+    for (let j = 0; j < n; j++) {
+      const at = start + (<usize>j << 2);
+      const t = <f64>load<f32>(target + at);
+      const logit = <f64>load<f32>(logits + at);
+      if (t != 0) total += t * (logSumExp - logit);
+      const p = Math.exp(logit - logSumExp);
+      store<f32>(probabilities + at, <f32>p);
+      store<f32>(dLogits + at, <f32>((p - t) / rows));
+    }
+  }
+  return total / rows;
+}
+
+/**
+ * Sigmoid then cross-entropy, fused: writes activations = σ(z) and dz = (a − target) / rows, and
+ * returns the batch mean of Σ_j max(z, 0) − z·t + ln(1 + e^(−|z|)), which never overflows.
+ * activations may be z; dz is distinct from both.
+ */
+export function sigmoidCrossEntropy(dz: usize, activations: usize, z: usize, target: usize, rows: i32, n: i32): f64 {
+  const count = <usize>rows * n;
+  let total: f64 = 0;
+  for (let i: usize = 0; i < count; i++) {
+    const at = i << 2;
+    const v = <f64>load<f32>(z + at);
+    const t = <f64>load<f32>(target + at);
+    total += max(v, 0) - v * t + Math.log1p(Math.exp(-Math.abs(v)));
+    const a = 1 / (1 + Math.exp(-v));
+    store<f32>(activations + at, <f32>a);
+    store<f32>(dz + at, <f32>((a - t) / rows));
+  }
+  return total / rows;
+}

@@ -1,0 +1,411 @@
+// The matrix kernel: C = op(A)·op(B) (or C += ...) on float32, blocked for the caches, packed into
+// panels, and computed 4 rows × 8 columns at a time in eight f32x4 accumulators.
+import { madd } from './vector';
+
+// Blocking sizes, in elements. A 4×8 tile needs 8 accumulators + 2 B vectors + 1 A splat: 11 of
+// V8's 16 SIMD registers; a larger tile spills. KC keeps one packed B panel (8·KC floats) in L1,
+// MC·KC floats of packed A stay in L2, and KC·NC floats of packed B share L2 with them.
+const MR: i32 = 4;
+const NR: i32 = 8;
+const MC: i32 = 64;
+const KC: i32 = 256;
+const NC: i32 = 512;
+
+// Scratch layout (bytes from the scratch pointer the caller passes in).
+const PACK_A: usize = 0;
+const PACK_B: usize = PACK_A + <usize>(MC * KC * 4);
+const LIST_A: usize = PACK_B + <usize>(KC * NC * 4);
+const COUNT_A: usize = LIST_A + <usize>((MC / MR) * KC * 4);
+const LIST_B: usize = COUNT_A + <usize>((MC / MR) * 4);
+const COUNT_B: usize = LIST_B + <usize>((NC / NR) * KC * 4);
+const TILE: usize = COUNT_B + <usize>((NC / NR) * 4);
+const SCRATCH_BYTES: usize = TILE + <usize>(MR * NR * 4);
+
+/** Bytes of scratch memory one matmul call needs (its packing buffers and skip lists). */
+export function matmulScratchBytes(): usize {
+  return SCRATCH_BYTES;
+}
+
+
+/** Lanes that are not ±0 (NaN counts as non-zero: it must never be skipped). */
+@inline function anyNonZero(v: v128): bool {
+  return v128.any_true(f32x4.ne(v, f32x4.splat(0)));
+}
+
+/** All-ones lanes where v is NaN or ±Inf: x − x is 0 exactly when x is finite. */
+@inline function nonFinite(v: v128): v128 {
+  return f32x4.ne(f32x4.sub(v, v), f32x4.splat(0));
+}
+
+// Packing returns whether every packed value was finite; zero-skipping in the other operand is
+// allowed only then, because 0·Inf and 0·NaN must still give NaN.
+
+/**
+ * Packs rows [i0, i0 + mc) × depth [p0, p0 + kc) of op(A) into panels of MR rows: panel r holds,
+ * for each p, the MR values op(A)[i0 + MR·r .. + MR, p0 + p], zero-padded past m. Also lists, per
+ * panel, the p whose MR values are not all zero.
+ */
+function packA(a: usize, m: i32, k: i32, transA: bool, i0: i32, mc: i32, p0: i32, kc: i32, s: usize): bool {
+  let bad = i32x4.splat(0);
+  const panels = (mc + MR - 1) / MR;
+  for (let r = 0; r < panels; r++) {
+    const i = i0 + r * MR;
+    const rows = min(MR, m - i);
+    let dst = s + PACK_A + <usize>(r * kc * MR * 4);
+    let list = s + LIST_A + <usize>(r * KC * 4);
+    let count = 0;
+    let p = 0;
+    if (rows == MR && transA) {
+      // Stored [k, m]: the MR values for one p are adjacent.
+      let src = a + (<usize>p0 * m + i) * 4;
+      const stride = <usize>m * 4;
+      for (; p < kc; p++) {
+        const v = v128.load(src);
+        v128.store(dst, v);
+        bad = v128.or(bad, nonFinite(v));
+        store<i32>(list + (<usize>count << 2), p);
+        count += <i32>anyNonZero(v);
+        src += stride;
+        dst += 16;
+      }
+    } else if (rows == MR) {
+      // Stored [m, k]: read four rows four values at a time and transpose 4×4 in registers.
+      const stride = <usize>k * 4;
+      let src = a + (<usize>i * k + p0) * 4;
+      for (; p + 4 <= kc; p += 4) {
+        const r0 = v128.load(src);
+        const r1 = v128.load(src + stride);
+        const r2 = v128.load(src + stride * 2);
+        const r3 = v128.load(src + stride * 3);
+        const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+        const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+        const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+        const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+        const v0 = v128.shuffle<f32>(t0, t1, 0, 1, 4, 5);
+        const v1 = v128.shuffle<f32>(t0, t1, 2, 3, 6, 7);
+        const v2 = v128.shuffle<f32>(t2, t3, 0, 1, 4, 5);
+        const v3 = v128.shuffle<f32>(t2, t3, 2, 3, 6, 7);
+        v128.store(dst, v0);
+        v128.store(dst, v1, 16);
+        v128.store(dst, v2, 32);
+        v128.store(dst, v3, 48);
+        bad = v128.or(bad, v128.or(v128.or(nonFinite(v0), nonFinite(v1)), v128.or(nonFinite(v2), nonFinite(v3))));
+        store<i32>(list + (<usize>count << 2), p);
+        count += <i32>anyNonZero(v0);
+        store<i32>(list + (<usize>count << 2), p + 1);
+        count += <i32>anyNonZero(v1);
+        store<i32>(list + (<usize>count << 2), p + 2);
+        count += <i32>anyNonZero(v2);
+        store<i32>(list + (<usize>count << 2), p + 3);
+        count += <i32>anyNonZero(v3);
+        src += 16;
+        dst += 64;
+      }
+    }
+    // The remainder, and panels cut short by the edge of the matrix, one value at a time.
+    for (; p < kc; p++) {
+      const pp = p0 + p;
+      for (let rr = 0; rr < MR; rr++) {
+        let value: f32 = 0;
+        if (rr < rows) {
+          const ii = i + rr;
+          value = transA ? load<f32>(a + (<usize>pp * m + ii) * 4) : load<f32>(a + (<usize>ii * k + pp) * 4);
+        }
+        store<f32>(dst + <usize>(rr * 4), value);
+      }
+      const v = v128.load(dst);
+      bad = v128.or(bad, nonFinite(v));
+      store<i32>(list + (<usize>count << 2), p);
+      count += <i32>anyNonZero(v);
+      dst += 16;
+    }
+    store<i32>(s + COUNT_A + <usize>(r * 4), count);
+  }
+  return !v128.any_true(bad);
+}
+
+/**
+ * Packs depth [p0, p0 + kc) × columns [j0, j0 + nc) of op(B) into panels of NR columns: panel c
+ * holds, for each p, the NR values op(B)[p0 + p, j0 + NR·c .. + NR], zero-padded past n. Also
+ * lists, per panel, the p whose NR values are not all zero.
+ */
+function packB(b: usize, n: i32, k: i32, transB: bool, j0: i32, nc: i32, p0: i32, kc: i32, s: usize): bool {
+  let bad = i32x4.splat(0);
+  const panels = (nc + NR - 1) / NR;
+  for (let c = 0; c < panels; c++) {
+    const j = j0 + c * NR;
+    const cols = min(NR, n - j);
+    let dst = s + PACK_B + <usize>(c * kc * NR * 4);
+    let list = s + LIST_B + <usize>(c * KC * 4);
+    let count = 0;
+    let p = 0;
+    if (cols == NR && !transB) {
+      // Stored [k, n]: the NR values for one p are adjacent.
+      let src = b + (<usize>p0 * n + j) * 4;
+      const stride = <usize>n * 4;
+      for (; p < kc; p++) {
+        const v0 = v128.load(src);
+        const v1 = v128.load(src, 16);
+        v128.store(dst, v0);
+        v128.store(dst, v1, 16);
+        bad = v128.or(bad, v128.or(nonFinite(v0), nonFinite(v1)));
+        store<i32>(list + (<usize>count << 2), p);
+        count += <i32>(anyNonZero(v0) | anyNonZero(v1));
+        src += stride;
+        dst += 32;
+      }
+    } else if (cols == NR) {
+      // Stored [n, k]: eight columns of op(B) are eight rows in memory; transpose 4×4 twice.
+      const stride = <usize>k * 4;
+      let src = b + (<usize>j * k + p0) * 4;
+      for (; p + 4 <= kc; p += 4) {
+        for (let half = 0; half < 2; half++) {
+          const base = src + stride * <usize>(half * 4);
+          const r0 = v128.load(base);
+          const r1 = v128.load(base + stride);
+          const r2 = v128.load(base + stride * 2);
+          const r3 = v128.load(base + stride * 3);
+          const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+          const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+          const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+          const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+          const out = dst + <usize>(half * 16);
+          v128.store(out, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+          v128.store(out, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 32);
+          v128.store(out, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 64);
+          v128.store(out, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 96);
+        }
+        for (let q = 0; q < 4; q++) {
+          const v0 = v128.load(dst + <usize>(q * 32));
+          const v1 = v128.load(dst + <usize>(q * 32), 16);
+          bad = v128.or(bad, v128.or(nonFinite(v0), nonFinite(v1)));
+          store<i32>(list + (<usize>count << 2), p + q);
+          count += <i32>(anyNonZero(v0) | anyNonZero(v1));
+        }
+        src += 16;
+        dst += 128;
+      }
+    }
+    for (; p < kc; p++) {
+      const pp = p0 + p;
+      for (let cc = 0; cc < NR; cc++) {
+        let value: f32 = 0;
+        if (cc < cols) {
+          const jj = j + cc;
+          value = transB ? load<f32>(b + (<usize>jj * k + pp) * 4) : load<f32>(b + (<usize>pp * n + jj) * 4);
+        }
+        store<f32>(dst + <usize>(cc * 4), value);
+      }
+      const v0 = v128.load(dst);
+      const v1 = v128.load(dst, 16);
+      bad = v128.or(bad, v128.or(nonFinite(v0), nonFinite(v1)));
+      store<i32>(list + (<usize>count << 2), p);
+      count += <i32>(anyNonZero(v0) | anyNonZero(v1));
+      dst += 32;
+    }
+    store<i32>(s + COUNT_B + <usize>(c * 4), count);
+  }
+  return !v128.any_true(bad);
+}
+
+// The micro-kernels: one 4×8 tile of C from one packed A panel and one packed B panel. `load`
+// starts from C's values (accumulating, or continuing an earlier depth block), else from zero.
+// Adding +0 to a loaded C turns −0 into +0, as the reference's C + sum does.
+
+/** Every p in [0, kc): the dense case. */
+function tileDense(a: usize, b: usize, kc: i32, c: usize, ldc: usize, fromC: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  if (fromC) {
+    const zero = f32x4.splat(0);
+    c00 = f32x4.add(v128.load(c), zero);
+    c01 = f32x4.add(v128.load(c, 16), zero);
+    c10 = f32x4.add(v128.load(c + ldc), zero);
+    c11 = f32x4.add(v128.load(c + ldc, 16), zero);
+    c20 = f32x4.add(v128.load(c + ldc * 2), zero);
+    c21 = f32x4.add(v128.load(c + ldc * 2, 16), zero);
+    c30 = f32x4.add(v128.load(c + ldc * 3), zero);
+    c31 = f32x4.add(v128.load(c + ldc * 3, 16), zero);
+  }
+  const end = a + (<usize>kc << 4);
+  while (a < end) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    const a0 = v128.load32_splat(a);
+    c00 = madd(a0, b0, c00);
+    c01 = madd(a0, b1, c01);
+    const a1 = v128.load32_splat(a, 4);
+    c10 = madd(a1, b0, c10);
+    c11 = madd(a1, b1, c11);
+    const a2 = v128.load32_splat(a, 8);
+    c20 = madd(a2, b0, c20);
+    c21 = madd(a2, b1, c21);
+    const a3 = v128.load32_splat(a, 12);
+    c30 = madd(a3, b0, c30);
+    c31 = madd(a3, b1, c31);
+    a += 16;
+    b += 32;
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c + ldc, c10);
+  v128.store(c + ldc, c11, 16);
+  v128.store(c + ldc * 2, c20);
+  v128.store(c + ldc * 2, c21, 16);
+  v128.store(c + ldc * 3, c30);
+  v128.store(c + ldc * 3, c31, 16);
+}
+
+/** Only the `count` depths in `list`: the terms left out are exact zeros times finite numbers. */
+function tileListed(a: usize, b: usize, list: usize, count: i32, c: usize, ldc: usize, fromC: bool): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0), c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  if (fromC) {
+    const zero = f32x4.splat(0);
+    c00 = f32x4.add(v128.load(c), zero);
+    c01 = f32x4.add(v128.load(c, 16), zero);
+    c10 = f32x4.add(v128.load(c + ldc), zero);
+    c11 = f32x4.add(v128.load(c + ldc, 16), zero);
+    c20 = f32x4.add(v128.load(c + ldc * 2), zero);
+    c21 = f32x4.add(v128.load(c + ldc * 2, 16), zero);
+    c30 = f32x4.add(v128.load(c + ldc * 3), zero);
+    c31 = f32x4.add(v128.load(c + ldc * 3, 16), zero);
+  }
+  const end = list + (<usize>count << 2);
+  while (list < end) {
+    const p = <usize>load<i32>(list);
+    const pa = a + (p << 4);
+    const pb = b + (p << 5);
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    const a0 = v128.load32_splat(pa);
+    c00 = madd(a0, b0, c00);
+    c01 = madd(a0, b1, c01);
+    const a1 = v128.load32_splat(pa, 4);
+    c10 = madd(a1, b0, c10);
+    c11 = madd(a1, b1, c11);
+    const a2 = v128.load32_splat(pa, 8);
+    c20 = madd(a2, b0, c20);
+    c21 = madd(a2, b1, c21);
+    const a3 = v128.load32_splat(pa, 12);
+    c30 = madd(a3, b0, c30);
+    c31 = madd(a3, b1, c31);
+    list += 4;
+  }
+  v128.store(c, c00);
+  v128.store(c, c01, 16);
+  v128.store(c + ldc, c10);
+  v128.store(c + ldc, c11, 16);
+  v128.store(c + ldc * 2, c20);
+  v128.store(c + ldc * 2, c21, 16);
+  v128.store(c + ldc * 3, c30);
+  v128.store(c + ldc * 3, c31, 16);
+}
+
+const DENSE = 0;
+const SKIP_A = 1;
+const SKIP_B = 2;
+
+/**
+ * out = op(a)·op(b), or out += op(a)·op(b) when `accumulate`: out [m, n], op(a) [m, k],
+ * op(b) [k, n], row-major, all pointers to float32. `scratch` holds matmulScratchBytes() bytes.
+ * Columns [j0, j1) only, so that threads can split the work by columns without changing any sum.
+ */
+export function matmul(
+  c: usize, a: usize, b: usize, m: i32, n: i32, k: i32,
+  transA: bool, transB: bool, accumulate: bool, scratch: usize, j0: i32, j1: i32,
+): void {
+  if (m <= 0 || j1 <= j0) return;
+  if (k <= 0) {
+    for (let i = 0; i < m; i++) {
+      for (let j = j0; j < j1; j++) {
+        const at = c + (<usize>i * n + j) * 4;
+        store<f32>(at, accumulate ? load<f32>(at) + 0 : 0);
+      }
+    }
+    return;
+  }
+  const ldc = <usize>n * 4;
+  // Equal depth blocks no longer than KC, so that no block is a sliver.
+  const depthBlocks = (k + KC - 1) / KC;
+  const depth = (k + depthBlocks - 1) / depthBlocks;
+  for (let jc = j0; jc < j1; jc += NC) {
+    const nc = min(NC, j1 - jc);
+    const panelsB = (nc + NR - 1) / NR;
+    for (let pc = 0; pc < k; pc += depth) {
+      const kc = min(depth, k - pc);
+      const finiteB = packB(b, n, k, transB, jc, nc, pc, kc, scratch);
+      const fromC = accumulate || pc > 0;
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        const panelsA = (mc + MR - 1) / MR;
+        const finiteA = packA(a, m, k, transA, ic, mc, pc, kc, scratch);
+        // Choose the cheapest way through this block: every depth, or only the depths where the
+        // A panel (or the B panel) is not all zero. Listed steps cost a little more each.
+        let mode = DENSE;
+        let best = <i64>panelsA * panelsB * kc * 9;
+        if (finiteB) {
+          let listed: i64 = 0;
+          for (let r = 0; r < panelsA; r++) listed += load<i32>(scratch + COUNT_A + <usize>(r * 4));
+          listed *= <i64>panelsB * 10;
+          if (listed < best) {
+            best = listed;
+            mode = SKIP_A;
+          }
+        }
+        if (finiteA) {
+          let listed: i64 = 0;
+          for (let q = 0; q < panelsB; q++) listed += load<i32>(scratch + COUNT_B + <usize>(q * 4));
+          listed *= <i64>panelsA * 10;
+          if (listed < best) {
+            best = listed;
+            mode = SKIP_B;
+          }
+        }
+        for (let q = 0; q < panelsB; q++) {
+          const j = jc + q * NR;
+          const cols = min(NR, j1 - j);
+          const pb = scratch + PACK_B + <usize>(q * kc * NR * 4);
+          for (let r = 0; r < panelsA; r++) {
+            const i = ic + r * MR;
+            const rows = min(MR, m - i);
+            const pa = scratch + PACK_A + <usize>(r * kc * MR * 4);
+            const full = rows == MR && cols == NR;
+            const at = c + (<usize>i * n + j) * 4;
+            let out = at;
+            let stride = ldc;
+            if (!full) {
+              // An edge tile goes through a 4×8 buffer, of which only the part inside C is kept.
+              out = scratch + TILE;
+              stride = NR * 4;
+              for (let rr = 0; rr < MR; rr++) {
+                for (let cc = 0; cc < NR; cc++) {
+                  const inside = fromC && rr < rows && cc < cols;
+                  const value = inside ? load<f32>(at + <usize>rr * ldc + <usize>(cc * 4)) : <f32>0;
+                  store<f32>(out + <usize>((rr * NR + cc) * 4), value);
+                }
+              }
+            }
+            if (mode == DENSE) {
+              tileDense(pa, pb, kc, out, stride, fromC);
+            } else if (mode == SKIP_A) {
+              const list = scratch + LIST_A + <usize>(r * KC * 4);
+              tileListed(pa, pb, list, load<i32>(scratch + COUNT_A + <usize>(r * 4)), out, stride, fromC);
+            } else {
+              const list = scratch + LIST_B + <usize>(q * KC * 4);
+              tileListed(pa, pb, list, load<i32>(scratch + COUNT_B + <usize>(q * 4)), out, stride, fromC);
+            }
+            if (!full) {
+              for (let rr = 0; rr < rows; rr++) {
+                for (let cc = 0; cc < cols; cc++) {
+                  store<f32>(at + <usize>rr * ldc + <usize>(cc * 4), load<f32>(out + <usize>((rr * NR + cc) * 4)));
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+

@@ -1,0 +1,145 @@
+import { kernelsRelaxed } from './kernels-relaxed.generated.js';
+import { kernelsSimd } from './kernels-simd.generated.js';
+
+/** Which build of the kernels runs: plain WebAssembly SIMD, or with relaxed SIMD's fused madd. */
+export type KernelVariant = 'simd' | 'relaxed';
+
+/**
+ * The functions the WebAssembly module exports (see assembly/index.as). Pointers are byte
+ * addresses in the module's memory; counts are numbers of float32s.
+ */
+export interface KernelExports {
+  heapBase(): number;
+  matmulScratchBytes(): number;
+  matmul(
+    out: number, a: number, b: number, m: number, n: number, k: number,
+    transposeA: boolean, transposeB: boolean, accumulate: boolean, scratch: number,
+    firstColumn: number, endColumn: number,
+  ): void;
+  addRowVector(out: number, a: number, row: number, rows: number, n: number): void;
+  sumRows(out: number, a: number, rows: number, n: number, accumulate: boolean): void;
+  multiply(out: number, a: number, b: number, count: number): void;
+  sigmoid(y: number, x: number, count: number): void;
+  sigmoidBackward(dx: number, dy: number, y: number, count: number): void;
+  tanh(y: number, x: number, count: number): void;
+  tanhBackward(dx: number, dy: number, y: number, count: number): void;
+  leakyRelu(y: number, x: number, count: number, slope: number): void;
+  leakyReluBackward(dx: number, dy: number, x: number, count: number, slope: number): void;
+  softmaxRows(y: number, x: number, rows: number, n: number): void;
+  softmaxRowsBackward(dx: number, dy: number, y: number, rows: number, n: number): void;
+  meanSquaredError(dy: number, y: number, target: number, rows: number, n: number): number;
+  softmaxCrossEntropy(
+    dLogits: number, probabilities: number, logits: number, target: number, rows: number, n: number,
+  ): number;
+  sigmoidCrossEntropy(
+    dz: number, activations: number, z: number, target: number, rows: number, n: number,
+  ): number;
+  sgdStep(
+    value: number, grad: number, velocity: number, count: number,
+    learningRate: number, momentum: number, nesterov: boolean, weightDecay: number,
+  ): void;
+  adamStep(
+    value: number, grad: number, m: number, v: number, count: number, learningRate: number,
+    beta1: number, beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, epsilon: number,
+    weightDecay: number, correction1: number, correction2: number,
+  ): void;
+}
+
+const bytesOf: Record<KernelVariant, () => Uint8Array<ArrayBuffer>> = {
+  simd: () => decodeBase64(kernelsSimd),
+  relaxed: () => decodeBase64(kernelsRelaxed),
+};
+
+/**
+ * The variants this runtime can compile, fastest first. Node 20 compiles relaxed SIMD only with
+ * --experimental-wasm-relaxed-simd (and fails to validate it otherwise); Chromium enables it.
+ */
+export function supportedVariants(): KernelVariant[] {
+  if (typeof WebAssembly !== 'object') return [];
+  return (['relaxed', 'simd'] as const).filter((variant) => WebAssembly.validate(bytesOf[variant]()));
+}
+
+/**
+ * The compiled module of one variant. With `shared`, its memory import is declared shared, so
+ * that it links to a shared WebAssembly.Memory (which worker threads can use too).
+ */
+export async function compileKernels(variant: KernelVariant, shared: boolean): Promise<WebAssembly.Module> {
+  const bytes = bytesOf[variant]();
+  if (shared) declareMemoryShared(bytes);
+  return WebAssembly.compile(bytes);
+}
+
+/** Instantiates the module on `memory` and returns its kernels. */
+export async function instantiateKernels(
+  module: WebAssembly.Module,
+  memory: WebAssembly.Memory,
+): Promise<KernelExports> {
+  const instance = await WebAssembly.instantiate(module, { env: { memory } });
+  return instance.exports as unknown as KernelExports;
+}
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/**
+ * The build declares an unshared memory import with a maximum (limits flag 0x01); a shared one
+ * differs only in that flag (0x03). Flipping the one byte in place is simpler than shipping two
+ * more builds. Walks the module's sections to the import section and its memory entry.
+ */
+export function declareMemoryShared(bytes: Uint8Array): void {
+  let at = 8; // past the magic number and the version
+  const readUnsigned = (): number => {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      const byte = bytes[at++];
+      result += (byte & 0x7f) * 2 ** shift;
+      if ((byte & 0x80) === 0) return result;
+      shift += 7;
+    }
+  };
+  const skipName = (): void => {
+    const length = readUnsigned();
+    at += length;
+  };
+  while (at < bytes.length) {
+    const id = bytes[at++];
+    const size = readUnsigned();
+    const end = at + size;
+    if (id !== 2) {
+      at = end;
+      continue;
+    }
+    const count = readUnsigned();
+    for (let i = 0; i < count; i++) {
+      skipName();
+      skipName();
+      const kind = bytes[at++];
+      if (kind === 2) {
+        if (bytes[at] !== 0x01) {
+          throw new Error(`wasm kernels: memory import has limits flag ${bytes[at]}, expected 1 (with a maximum)`);
+        }
+        bytes[at] = 0x03;
+        return;
+      }
+      if (kind === 0) {
+        readUnsigned(); // a function's type index
+      } else if (kind === 1) {
+        at++; // a table's element type, then its limits
+        const flags = bytes[at++];
+        readUnsigned();
+        if (flags & 0x01) readUnsigned();
+      } else if (kind === 3) {
+        at += 2; // a global's value type and mutability
+      } else {
+        throw new Error(`wasm kernels: unexpected import kind ${kind}`);
+      }
+    }
+    break;
+  }
+  throw new Error('wasm kernels: the module imports no memory');
+}

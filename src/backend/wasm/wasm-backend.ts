@@ -1,0 +1,325 @@
+import type { AdamStepOptions, Backend, SgdStepOptions } from '../backend.js';
+import type { Floats } from '../../tensor.js';
+import { Tensor } from '../../tensor.js';
+import type { Random } from '../../random.js';
+import { ReferenceBackend } from '../reference.js';
+import { checkMatrix, checkRowVector, checkSameShape, matmulDimensions } from '../shapes.js';
+import {
+  compileKernels, instantiateKernels, supportedVariants, type KernelExports, type KernelVariant,
+} from './load-kernels.js';
+import { createMemory, WasmHeap } from './wasm-heap.js';
+
+export interface WasmBackendOptions {
+  /** Which build: 'auto' (default) takes relaxed SIMD where the runtime validates it, else SIMD. */
+  variant?: 'auto' | KernelVariant;
+  /**
+   * 'shared' memory grows as tensors need it; 'unshared' reserves `memoryMiB` once and never grows
+   * (growing would detach every tensor's Float32Array). 'auto' (default) takes shared memory where
+   * the runtime allows it (Node; browsers only when cross-origin isolated), else unshared.
+   */
+  memory?: 'auto' | 'shared' | 'unshared';
+  /** MiB to start with (shared) or to reserve (unshared). Default 16 shared, 256 unshared. */
+  memoryMiB?: number;
+}
+
+/**
+ * Creates the WebAssembly SIMD backend, or throws an Error saying why this runtime cannot run it.
+ * Load it once, at start-up: compiling takes a few milliseconds.
+ */
+export async function createWasmBackend(options: WasmBackendOptions = {}): Promise<WasmBackend> {
+  const supported = supportedVariants();
+  const wanted = options.variant ?? 'auto';
+  const variant = wanted === 'auto' ? supported[0] : supported.find((v) => v === wanted);
+  if (variant === undefined) {
+    throw new Error(
+      wanted === 'relaxed'
+        ? 'wasm backend: this runtime cannot compile relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)'
+        : 'wasm backend: this runtime has no WebAssembly SIMD; use the reference backend',
+    );
+  }
+  const memoryChoice = options.memory ?? 'auto';
+  const shared = memoryChoice === 'shared' || (memoryChoice === 'auto' && sharedMemoryAllowed());
+  const module = await compileKernels(variant, shared);
+  const memory = createMemory(shared, (options.memoryMiB ?? (shared ? 16 : 256)) * 1024 * 1024);
+  const kernels = await instantiateKernels(module, memory);
+  const heap = new WasmHeap(memory, shared, kernels.heapBase());
+  return new WasmBackend(variant, heap, kernels);
+}
+
+/**
+ * The kernels of backend.ts in WebAssembly SIMD, float32 only, matching the reference backend
+ * (reference.ts, the specification) within float32 rounding. Tensors from alloc() live in the
+ * module's memory, so kernels run on them in place; tensors elsewhere are copied in and out.
+ */
+export class WasmBackend implements Backend {
+  readonly name: string;
+  readonly variant: KernelVariant;
+  /** Whether the memory is a shared WebAssembly.Memory (grows freely; needed for threads). */
+  readonly shared: boolean;
+  private readonly kernels: KernelExports;
+  private readonly heap: WasmHeap;
+  /** The matrix kernel's packing buffers. */
+  private readonly scratch: number;
+  /** For dropoutMask and argmaxRows, which draw from a JS Random or write an Int32Array. */
+  private readonly reference = new ReferenceBackend();
+
+  /** Use createWasmBackend(), which compiles and links the module first. */
+  constructor(variant: KernelVariant, heap: WasmHeap, kernels: KernelExports) {
+    this.variant = variant;
+    this.name = `wasm-${variant}`;
+    this.shared = heap.shared;
+    this.heap = heap;
+    this.kernels = kernels;
+    this.scratch = heap.reserve(kernels.matmulScratchBytes());
+    if (this.scratch < 0) throw new Error('wasm backend: no room for the matrix kernel\'s buffers');
+  }
+
+  /**
+   * Zeroed float32s in the module's memory. When an unshared memory is full (or a shared one
+   * reaches 4 GiB) this returns an ordinary Float32Array, which kernels copy in and out.
+   */
+  alloc(length: number): Float32Array {
+    return this.heap.alloc(length) ?? new Float32Array(length);
+  }
+
+  /** Bytes of the module's memory handed out and not yet garbage collected. */
+  usedBytes(): number {
+    return this.heap.usedBytes();
+  }
+
+  matmul(out: Tensor, a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean, accumulate = false): void {
+    const [m, n, k] = matmulDimensions(out, a, b, transposeA, transposeB);
+    if (!this.inside(out, a, b)) {
+      this.staged('matmul', [out, a, b, transposeA, transposeB, accumulate], [out]);
+      return;
+    }
+    this.kernels.matmul(
+      address(out), address(a), address(b), m, n, k, transposeA, transposeB, accumulate, this.scratch, 0, n,
+    );
+  }
+
+  addRowVector(out: Tensor, a: Tensor, row: Tensor): void {
+    checkRowVector('addRowVector', a, row);
+    checkSameShape('addRowVector', out, a);
+    if (!this.inside(out, a, row)) return this.staged('addRowVector', [out, a, row], [out]);
+    this.kernels.addRowVector(address(out), address(a), address(row), a.shape[0], row.size);
+  }
+
+  sumRows(out: Tensor, a: Tensor, accumulate = false): void {
+    checkRowVector('sumRows', a, out);
+    if (!this.inside(out, a)) return this.staged('sumRows', [out, a, accumulate], [out]);
+    this.kernels.sumRows(address(out), address(a), a.shape[0], a.shape[1], accumulate);
+  }
+
+  multiply(out: Tensor, a: Tensor, b: Tensor): void {
+    checkSameShape('multiply', out, a, b);
+    if (!this.inside(out, a, b)) return this.staged('multiply', [out, a, b], [out]);
+    this.kernels.multiply(address(out), address(a), address(b), out.size);
+  }
+
+  sigmoid(y: Tensor, x: Tensor): void {
+    checkSameShape('sigmoid', y, x);
+    if (!this.inside(y, x)) return this.staged('sigmoid', [y, x], [y]);
+    this.kernels.sigmoid(address(y), address(x), x.size);
+  }
+
+  sigmoidBackward(dx: Tensor, dy: Tensor, y: Tensor): void {
+    checkSameShape('sigmoidBackward', dx, dy, y);
+    if (!this.inside(dx, dy, y)) return this.staged('sigmoidBackward', [dx, dy, y], [dx]);
+    this.kernels.sigmoidBackward(address(dx), address(dy), address(y), y.size);
+  }
+
+  tanh(y: Tensor, x: Tensor): void {
+    checkSameShape('tanh', y, x);
+    if (!this.inside(y, x)) return this.staged('tanh', [y, x], [y]);
+    this.kernels.tanh(address(y), address(x), x.size);
+  }
+
+  tanhBackward(dx: Tensor, dy: Tensor, y: Tensor): void {
+    checkSameShape('tanhBackward', dx, dy, y);
+    if (!this.inside(dx, dy, y)) return this.staged('tanhBackward', [dx, dy, y], [dx]);
+    this.kernels.tanhBackward(address(dx), address(dy), address(y), y.size);
+  }
+
+  leakyRelu(y: Tensor, x: Tensor, slope: number): void {
+    checkSameShape('leakyRelu', y, x);
+    if (!this.inside(y, x)) return this.staged('leakyRelu', [y, x, slope], [y]);
+    this.kernels.leakyRelu(address(y), address(x), x.size, slope);
+  }
+
+  leakyReluBackward(dx: Tensor, dy: Tensor, x: Tensor, slope: number): void {
+    checkSameShape('leakyReluBackward', dx, dy, x);
+    if (!this.inside(dx, dy, x)) return this.staged('leakyReluBackward', [dx, dy, x, slope], [dx]);
+    this.kernels.leakyReluBackward(address(dx), address(dy), address(x), x.size, slope);
+  }
+
+  softmaxRows(y: Tensor, x: Tensor): void {
+    checkMatrix('softmaxRows', 'x', x);
+    checkSameShape('softmaxRows', y, x);
+    if (!this.inside(y, x)) return this.staged('softmaxRows', [y, x], [y]);
+    this.kernels.softmaxRows(address(y), address(x), x.shape[0], x.shape[1]);
+  }
+
+  softmaxRowsBackward(dx: Tensor, dy: Tensor, y: Tensor): void {
+    checkMatrix('softmaxRowsBackward', 'y', y);
+    checkSameShape('softmaxRowsBackward', dx, dy, y);
+    if (!this.inside(dx, dy, y)) return this.staged('softmaxRowsBackward', [dx, dy, y], [dx]);
+    this.kernels.softmaxRowsBackward(address(dx), address(dy), address(y), y.shape[0], y.shape[1]);
+  }
+
+  meanSquaredError(dy: Tensor, y: Tensor, target: Tensor): number {
+    checkMatrix('meanSquaredError', 'y', y);
+    checkSameShape('meanSquaredError', dy, y, target);
+    if (!this.inside(dy, y, target)) return this.staged('meanSquaredError', [dy, y, target], [dy]);
+    return this.kernels.meanSquaredError(address(dy), address(y), address(target), y.shape[0], y.shape[1]);
+  }
+
+  softmaxCrossEntropy(dLogits: Tensor, probabilities: Tensor, logits: Tensor, target: Tensor): number {
+    checkMatrix('softmaxCrossEntropy', 'logits', logits);
+    checkSameShape('softmaxCrossEntropy', dLogits, probabilities, logits, target);
+    if (dLogits.data === logits.data || dLogits.data === probabilities.data) {
+      throw new RangeError('softmaxCrossEntropy: dLogits must not share memory with its inputs');
+    }
+    if (!this.inside(dLogits, probabilities, logits, target)) {
+      const args: Parameters<Backend['softmaxCrossEntropy']> = [dLogits, probabilities, logits, target];
+      return this.staged('softmaxCrossEntropy', args, [dLogits, probabilities]);
+    }
+    const [rows, n] = logits.shape;
+    return this.kernels.softmaxCrossEntropy(
+      address(dLogits), address(probabilities), address(logits), address(target), rows, n,
+    );
+  }
+
+  sigmoidCrossEntropy(dz: Tensor, activations: Tensor, z: Tensor, target: Tensor): number {
+    checkMatrix('sigmoidCrossEntropy', 'z', z);
+    checkSameShape('sigmoidCrossEntropy', dz, activations, z, target);
+    if (dz.data === z.data || dz.data === activations.data) {
+      throw new RangeError('sigmoidCrossEntropy: dz must not share memory with its inputs');
+    }
+    if (!this.inside(dz, activations, z, target)) {
+      const args: Parameters<Backend['sigmoidCrossEntropy']> = [dz, activations, z, target];
+      return this.staged('sigmoidCrossEntropy', args, [dz, activations]);
+    }
+    const [rows, n] = z.shape;
+    return this.kernels.sigmoidCrossEntropy(address(dz), address(activations), address(z), address(target), rows, n);
+  }
+
+  dropoutMask(mask: Tensor, rate: number, random: Random): void {
+    // One draw per element from a JS Random, in order, exactly as the reference does.
+    checkFloat32(this.name, mask);
+    this.reference.dropoutMask(mask, rate, random);
+  }
+
+  sgdStep(value: Tensor, grad: Tensor, velocity: Tensor, options: SgdStepOptions): void {
+    checkSameShape('sgdStep', value, grad, velocity);
+    if (!this.inside(value, grad, velocity)) {
+      return this.staged('sgdStep', [value, grad, velocity, options], [value, velocity]);
+    }
+    const { learningRate, momentum, nesterov, weightDecay } = options;
+    this.kernels.sgdStep(
+      address(value), address(grad), address(velocity), value.size, learningRate, momentum, nesterov, weightDecay,
+    );
+  }
+
+  adamStep(value: Tensor, grad: Tensor, m: Tensor, v: Tensor, options: AdamStepOptions): void {
+    checkSameShape('adamStep', value, grad, m, v);
+    if (!this.inside(value, grad, m, v)) {
+      return this.staged('adamStep', [value, grad, m, v, options], [value, m, v]);
+    }
+    const { learningRate, beta1, beta2, epsilon, weightDecay, step } = options;
+    this.kernels.adamStep(
+      address(value), address(grad), address(m), address(v), value.size, learningRate, beta1, beta2,
+      1 - beta1, 1 - beta2, epsilon, weightDecay, 1 - Math.pow(beta1, step), 1 - Math.pow(beta2, step),
+    );
+  }
+
+  argmaxRows(out: Int32Array, x: Tensor): void {
+    checkFloat32(this.name, x);
+    this.reference.argmaxRows(out, x);
+  }
+
+  /**
+   * Whether every tensor given lives in the module's memory. Throws for float64 tensors, which
+   * only the reference backend runs.
+   */
+  private inside(a: Tensor, b?: Tensor, c?: Tensor, d?: Tensor): boolean {
+    const current = this.heap.current;
+    if (
+      a.data.buffer === current && (b === undefined || b.data.buffer === current) &&
+      (c === undefined || c.data.buffer === current) && (d === undefined || d.data.buffer === current)
+    ) {
+      return true;
+    }
+    let inside = true;
+    for (const t of [a, b, c, d]) {
+      if (t === undefined) continue;
+      checkFloat32(this.name, t);
+      if (!this.heap.owns(t.data)) inside = false;
+    }
+    return inside;
+  }
+
+  /**
+   * Runs kernel `name` on copies, in the module's memory, of the tensors that live elsewhere,
+   * then copies the `outputs` back. An array passed twice (y = x) is copied once, so aliasing
+   * works as it does in place. When there is no room for the copies (an unshared memory is
+   * full) the reference backend runs the kernel instead.
+   */
+  private staged<K extends KernelName>(name: K, args: Parameters<Backend[K]>, outputs: readonly Tensor[]): ReturnType<Backend[K]> {
+    const copies = new Map<Floats, Tensor>();
+    const blocks: number[] = [];
+    let room = true;
+    const stagedArgs = args.map((arg) => {
+      if (!(arg instanceof Tensor) || this.heap.owns(arg.data) || !room) return arg;
+      const known = copies.get(arg.data);
+      if (known !== undefined) return known;
+      const block = this.heap.reserve(arg.data.byteLength);
+      if (block < 0) {
+        room = false;
+        return arg;
+      }
+      blocks.push(block);
+      const view = new Float32Array(this.heap.current, block, arg.data.length);
+      view.set(arg.data);
+      const copy = new Tensor(arg.shape, view);
+      copies.set(arg.data, copy);
+      return copy;
+    });
+    try {
+      const target: Backend = room ? this : this.reference;
+      const kernel = target[name] as (...kernelArgs: unknown[]) => ReturnType<Backend[K]>;
+      const result = kernel.apply(target, room ? stagedArgs : args);
+      if (room) for (const output of outputs) output.data.set(copies.get(output.data)?.data ?? output.data);
+      return result;
+    } finally {
+      for (const block of blocks) this.heap.release(block);
+    }
+  }
+}
+
+type KernelName = Exclude<keyof Backend, 'name' | 'alloc'>;
+
+function address(t: Tensor): number {
+  return t.data.byteOffset;
+}
+
+function checkFloat32(backend: string, t: Tensor): void {
+  if (!(t.data instanceof Float32Array)) {
+    throw new TypeError(
+      `${backend}: tensor ${t} holds ${t.data.constructor.name}; this backend runs float32 only ` +
+        `(float64 runs on new ReferenceBackend({ precision: 'float64' }))`,
+    );
+  }
+}
+
+function sharedMemoryAllowed(): boolean {
+  // Browsers allow shared memory only in cross-origin isolated pages; Node always does.
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+  if (typeof SharedArrayBuffer !== 'function' || isolated === false) return false;
+  try {
+    createMemory(true, 1);
+    return true;
+  } catch {
+    return false;
+  }
+}
