@@ -52,7 +52,7 @@ const noiseFloor = 0.05;
 export function preprocessDigit(image: PixelImage, source = 'image'): Float32Array {
   checkImage(image, source);
   const output = new Float32Array(side * side);
-  const ink = inkOf(image);
+  const ink = inkOf(toGrey(image));
   if (ink === null) return output;
   const bounds = inkBounds(ink, image.width, image.height);
   const patch = fitInBox(ink, image.width, bounds);
@@ -85,58 +85,62 @@ function checkImage(image: PixelImage, source: string): void {
   }
 }
 
-/** Reads one pixel's grey level (0..255, Rec. 601 luma for colour) and opacity (0..1). */
-class PixelReader {
-  private readonly data: Uint8Array | Uint8ClampedArray;
-  private readonly channels: number;
-  private readonly colour: boolean;
-  readonly hasAlpha: boolean;
+/** An image as a grey level (0..255) per pixel and, if it has alpha, an opacity (0..1). */
+interface GreyImage {
+  width: number;
+  height: number;
+  grey: Float32Array;
+  opacity: Float32Array | null;
+}
 
-  constructor(image: PixelImage) {
-    this.data = image.data;
-    this.channels = image.channels;
-    this.colour = image.channels >= 3;
-    this.hasAlpha = image.channels === 2 || image.channels === 4;
+/**
+ * Splits the pixels into grey levels (Rec. 601 luma for colour) and opacities, so that the
+ * passes after this one read plain float arrays whatever the channel layout.
+ */
+function toGrey(image: PixelImage): GreyImage {
+  const { width, height, channels, data } = image;
+  const pixels = width * height;
+  const grey = new Float32Array(pixels);
+  if (channels >= 3) {
+    for (let p = 0, at = 0; p < pixels; p++, at += channels) {
+      // Integer weights keep an RGB grey exactly equal to the same grey in a one-channel image.
+      grey[p] = (299 * data[at] + 587 * data[at + 1] + 114 * data[at + 2]) / 1000;
+    }
+  } else {
+    for (let p = 0, at = 0; p < pixels; p++, at += channels) grey[p] = data[at];
   }
-
-  grey(pixel: number): number {
-    const at = pixel * this.channels;
-    if (!this.colour) return this.data[at];
-    // Integer weights keep an RGB grey exactly equal to the same grey in a one-channel image.
-    return (299 * this.data[at] + 587 * this.data[at + 1] + 114 * this.data[at + 2]) / 1000;
-  }
-
-  alpha(pixel: number): number {
-    return this.hasAlpha ? this.data[pixel * this.channels + this.channels - 1] / 255 : 1;
-  }
+  if (channels !== 2 && channels !== 4) return { width, height, grey, opacity: null };
+  const opacity = new Float32Array(pixels);
+  for (let p = 0, at = channels - 1; p < pixels; p++, at += channels) opacity[p] = data[at] / 255;
+  return { width, height, grey, opacity };
 }
 
 /**
  * The ink of every pixel in [0, 1] (width × height, row-major), with ink below the noise floor
- * set to zero; null when the image has no ink worth the name.
+ * set to zero; null when the image has no ink worth the name. The ink is written over the
+ * image's grey array, which is not needed afterwards.
  */
-function inkOf(image: PixelImage): Float32Array | null {
-  const reader = new PixelReader(image);
-  const background = backgroundGrey(image, reader);
+function inkOf(image: GreyImage): Float32Array | null {
+  const background = backgroundGrey(image);
   if (background === null) return null;
-  // Ink runs from the background towards the far end of the grey scale.
+  // Ink runs from the background towards the far end of the grey scale: contrast is the
+  // distance travelled, as a fraction of the way.
   const darkInk = background >= 128;
-  const range = darkInk ? background : 255 - background;
+  const scale = darkInk ? -1 / background : 1 / (255 - background);
 
-  const pixels = image.width * image.height;
-  const ink = new Float32Array(pixels);
+  const { grey, opacity } = image;
+  const ink = grey;
   let strongest = 0;
-  for (let p = 0; p < pixels; p++) {
-    const difference = reader.grey(p) - background;
-    const contrast = (darkInk ? -difference : difference) / range;
-    const value = contrast > 0 ? contrast * reader.alpha(p) : 0;
+  for (let p = 0; p < ink.length; p++) {
+    const contrast = (grey[p] - background) * scale;
+    const value = contrast <= 0 ? 0 : opacity === null ? contrast : contrast * opacity[p];
     ink[p] = value;
     if (value > strongest) strongest = value;
   }
   if (strongest < minContrast) return null;
 
   const floor = noiseFloor * strongest;
-  for (let p = 0; p < pixels; p++) {
+  for (let p = 0; p < ink.length; p++) {
     if (ink[p] < floor) ink[p] = 0;
   }
   return ink;
@@ -146,15 +150,14 @@ function inkOf(image: PixelImage): Float32Array | null {
  * The grey level that counts as background (see preprocessDigit), or null for an image that is
  * transparent everywhere.
  */
-function backgroundGrey(image: PixelImage, reader: PixelReader): number | null {
-  const { width, height } = image;
+function backgroundGrey({ width, height, grey, opacity }: GreyImage): number | null {
   const histogram = new Uint32Array(256);
   let transparent = 0;
   let border = 0;
   const visit = (pixel: number): void => {
     border++;
-    if (reader.alpha(pixel) < 0.5) transparent++;
-    else histogram[Math.round(reader.grey(pixel))]++;
+    if (opacity !== null && opacity[pixel] < 0.5) transparent++;
+    else histogram[Math.round(grey[pixel])]++;
   };
   for (let x = 0; x < width; x++) {
     visit(x);
@@ -165,14 +168,12 @@ function backgroundGrey(image: PixelImage, reader: PixelReader): number | null {
     if (width > 1) visit(y * width + width - 1);
   }
 
-  if (reader.hasAlpha && 2 * transparent > border) {
+  if (opacity !== null && 2 * transparent > border) {
     let weight = 0;
     let weightedGrey = 0;
-    const pixels = width * height;
-    for (let p = 0; p < pixels; p++) {
-      const alpha = reader.alpha(p);
-      weight += alpha;
-      weightedGrey += alpha * reader.grey(p);
+    for (let p = 0; p < grey.length; p++) {
+      weight += opacity[p];
+      weightedGrey += opacity[p] * grey[p];
     }
     if (weight === 0) return null;
     return weightedGrey / weight < 128 ? 255 : 0;
