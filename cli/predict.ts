@@ -38,7 +38,7 @@ export async function predict(args: string[]): Promise<void> {
     throw new UsageError(`${modelPath}: the model takes ${network.inputSize} inputs, not 784 (28×28 pixels)`);
   }
   // Read every image before printing, so a bad file fails the command before any output.
-  const inputs = images.map((file) => ({ file, pixels: preprocessDigit(readPng(file)) }));
+  const inputs = images.map((file) => ({ file, pixels: preprocessDigit(readPng(file), file) }));
   for (const { file, pixels } of inputs) {
     const { digit, probabilities } = guess(network, pixels);
     if (values.json) {

@@ -37,12 +37,13 @@ export {
 export type { Dataset } from './data/dataset.js';
 export { ImageDataset } from './data/image-dataset.js';
 export { ArrayDataset } from './data/array-dataset.js';
+export { ShiftedDataset } from './data/shifted-dataset.js';
 export { parseIdx, type IdxArray } from './data/idx.js';
 export { mnistDataset } from './data/mnist.js';
 export { preprocessDigit, type PixelImage } from './data/preprocess.js';
 export {
   encodeModel, decodeModel, modelFileExtension, modelFormatVersion,
-  type ModelInfo, type DecodeOptions,
+  type ModelInfo, type DecodeOptions, type TrainingState,
 } from './serialize.js';
 export {
   gradientCheck, type GradientCheckOptions, type GradientCheckResult, type ParamCheck,

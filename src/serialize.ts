@@ -1,5 +1,6 @@
 import type { Backend } from './backend/backend.js';
 import type { LayerSpec } from './layers/layer.js';
+import { Tensor } from './tensor.js';
 import { GlassboxError } from './errors.js';
 import { Network } from './network.js';
 import { crc32 } from './crc32.js';
@@ -50,18 +51,60 @@ interface Header {
   layers: LayerSpec[];
   tensors: { name: string; shape: number[] }[];
   info: ModelInfo;
+  checkpoint?: CheckpointHeader;
 }
 
-/** Encodes the network's architecture and weights, and `info`, as the bytes of a model file. */
-export function encodeModel(network: Network, info: ModelInfo = {}): Uint8Array {
+/**
+ * What a checkpoint adds to a model so that training can resume exactly: the optimizer's
+ * tensors (stored after the weights, named "optimizer[param][slot]"), the generator's state, and
+ * where training stood. `settings` is the caller's, such as the command line that started it.
+ */
+export interface TrainingState {
+  /** Epochs completed. */
+  epoch: number;
+  /** Random.getState() at the end of that epoch. */
+  random: number[];
+  optimizer: { name: string; learningRate: number; step: number; slots: Tensor[][] };
+  settings: Record<string, unknown>;
+}
+
+interface CheckpointHeader {
+  epoch: number;
+  random: number[];
+  optimizer: { name: string; learningRate: number; step: number; slotsPerParam: number };
+  settings: Record<string, unknown>;
+}
+
+/**
+ * Encodes the network's architecture and weights, and `info`, as the bytes of a model file.
+ * With `training`, the file is a checkpoint that also holds the optimizer and generator state.
+ * Refuses weights that are not finite numbers: a diverged network is never saved.
+ */
+export function encodeModel(network: Network, info: ModelInfo = {}, training?: TrainingState): Uint8Array {
   const params = network.layers.flatMap((layer, i) =>
     layer.params.map((param) => ({ name: `layers[${i}].${param.name}`, value: param.value })),
   );
+  for (const p of params) {
+    const bad = p.value.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      throw new GlassboxError('model', `${p.name}[${bad}]`, `is ${p.value.data[bad]}; refusing to save a diverged network`);
+    }
+  }
+  let checkpoint: CheckpointHeader | undefined;
+  if (training) {
+    const { slots, ...optimizer } = training.optimizer;
+    const slotsPerParam = slots.length === 0 ? 0 : slots[0].length;
+    slots.forEach((perParam, i) => perParam.forEach((slot, j) => {
+      params.push({ name: `optimizer[${i}][${j}]`, value: slot });
+    }));
+    checkpoint = { epoch: training.epoch, random: training.random, optimizer: { ...optimizer, slotsPerParam }, settings: training.settings };
+  }
   const header: Header = {
     format: 'glassbox-model',
     layers: network.specs(),
     tensors: params.map((p) => ({ name: p.name, shape: [...p.value.shape] })),
     info,
+    ...(checkpoint ? { checkpoint } : {}),
   };
   let json = JSON.stringify(header);
   const encoder = new TextEncoder();
@@ -96,7 +139,9 @@ export interface DecodeOptions {
  * Reads a model file back into a Network. Every field and shape is checked before anything
  * is built; a bad file gets a GlassboxError naming the file and the field.
  */
-export function decodeModel(bytes: Uint8Array, options: DecodeOptions = {}): { network: Network; info: ModelInfo } {
+export function decodeModel(
+  bytes: Uint8Array, options: DecodeOptions = {},
+): { network: Network; info: ModelInfo; training: TrainingState | undefined } {
   const source = options.source ?? 'model';
   const fail = (field: string, problem: string): never => {
     throw new GlassboxError(source, field, problem);
@@ -128,15 +173,19 @@ export function decodeModel(bytes: Uint8Array, options: DecodeOptions = {}): { n
   }
   const header = checkHeader(parsed, fail);
 
-  // Check the weights' size before building layers, so a hostile header cannot make us
-  // allocate memory the file does not back.
+  // Check the data's size before building layers, so a hostile header cannot make us allocate
+  // memory the file does not back.
   const dataBytes = bytes.length - 4 - (prefixBytes + headerLength);
-  let expected = 0;
+  let weightBytes = 0;
   for (const spec of header.layers) {
-    if (spec.type === 'dense') expected += (spec.inputs * spec.outputs + spec.outputs) * 4;
+    if (spec.type === 'dense') weightBytes += (spec.inputs * spec.outputs + spec.outputs) * 4;
   }
-  if (dataBytes !== expected) {
-    fail('weights', `hold ${dataBytes} bytes, but the layers need ${expected}`);
+  const listedBytes = header.tensors.reduce((total, t) => total + t.shape.reduce((a, b) => a * b, 1) * 4, 0);
+  if (dataBytes !== listedBytes) {
+    fail('tensors', `list ${listedBytes} bytes of numbers, but the file holds ${dataBytes}`);
+  }
+  if (weightBytes > dataBytes) {
+    fail('weights', `hold ${dataBytes} bytes, but the layers need ${weightBytes}`);
   }
   let network: Network;
   try {
@@ -147,11 +196,15 @@ export function decodeModel(bytes: Uint8Array, options: DecodeOptions = {}): { n
   const params = network.layers.flatMap((layer, i) =>
     layer.params.map((param) => ({ name: `layers[${i}].${param.name}`, value: param.value })),
   );
-  if (params.length !== header.tensors.length) {
-    fail('tensors', `lists ${header.tensors.length} tensors, but the layers have ${params.length} parameters`);
+  const slotsPerParam = header.checkpoint?.optimizer.slotsPerParam ?? 0;
+  const slots = params.flatMap((p, i) => Array.from({ length: slotsPerParam }, (_, j) => ({
+    name: `optimizer[${i}][${j}]`, value: new Tensor(p.value.shape, new Float32Array(p.value.size)),
+  })));
+  if (params.length + slots.length !== header.tensors.length) {
+    fail('tensors', `lists ${header.tensors.length} tensors, but the layers and optimizer have ${params.length + slots.length}`);
   }
   let offset = prefixBytes + headerLength;
-  for (const [i, p] of params.entries()) {
+  for (const [i, p] of [...params, ...slots].entries()) {
     const entry = header.tensors[i];
     const field = `tensors[${i}]`;
     if (entry.name !== p.name) fail(`${field}.name`, `is "${entry.name}", expected "${p.name}"`);
@@ -164,7 +217,13 @@ export function decodeModel(bytes: Uint8Array, options: DecodeOptions = {}): { n
       p.value.data[k] = value;
     }
   }
-  return { network, info: header.info };
+  let training: TrainingState | undefined;
+  if (header.checkpoint) {
+    const { slotsPerParam: perParam, ...optimizer } = header.checkpoint.optimizer;
+    const grouped = params.map((_, i) => slots.slice(i * perParam, (i + 1) * perParam).map((s) => s.value));
+    training = { ...header.checkpoint, optimizer: { ...optimizer, slots: grouped } };
+  }
+  return { network, info: header.info, training };
 }
 
 type Fail = (field: string, problem: string) => never;
@@ -202,7 +261,30 @@ function checkHeader(value: unknown, fail: Fail): Header {
   if (info.optimizer !== undefined && !isRecord(info.optimizer)) {
     fail('header.info.optimizer', `must be an object, got ${show(info.optimizer)}`);
   }
-  return { format: 'glassbox-model', layers, tensors, info: info as ModelInfo };
+  const checkpoint = value.checkpoint === undefined ? undefined : checkCheckpoint(value.checkpoint, fail);
+  return { format: 'glassbox-model', layers, tensors, info: info as ModelInfo, checkpoint };
+}
+
+function checkCheckpoint(value: unknown, fail: Fail): CheckpointHeader {
+  const field = 'header.checkpoint';
+  if (!isRecord(value)) return fail(field, `must be an object, got ${show(value)}`);
+  if (!wholeNumber(value.epoch, 0, 1e9)) fail(`${field}.epoch`, `must be a whole number ≥ 0, got ${show(value.epoch)}`);
+  if (!Array.isArray(value.random) || value.random.length !== 4
+    || !value.random.every((w) => wholeNumber(w, 0, 0xffffffff)) || value.random.every((w) => w === 0)) {
+    fail(`${field}.random`, `must be four 32-bit whole numbers, not all zero; got ${show(value.random)}`);
+  }
+  const optimizer = value.optimizer;
+  if (!isRecord(optimizer)) return fail(`${field}.optimizer`, `must be an object, got ${show(optimizer)}`);
+  if (typeof optimizer.name !== 'string') fail(`${field}.optimizer.name`, `must be a string, got ${show(optimizer.name)}`);
+  if (typeof optimizer.learningRate !== 'number' || !(optimizer.learningRate > 0) || !Number.isFinite(optimizer.learningRate)) {
+    fail(`${field}.optimizer.learningRate`, `must be a finite number > 0, got ${show(optimizer.learningRate)}`);
+  }
+  if (!wholeNumber(optimizer.step, 0, 2 ** 52)) fail(`${field}.optimizer.step`, `must be a whole number ≥ 0, got ${show(optimizer.step)}`);
+  if (!wholeNumber(optimizer.slotsPerParam, 0, 4)) {
+    fail(`${field}.optimizer.slotsPerParam`, `must be a whole number from 0 to 4, got ${show(optimizer.slotsPerParam)}`);
+  }
+  if (!isRecord(value.settings)) fail(`${field}.settings`, `must be an object, got ${show(value.settings)}`);
+  return value as unknown as CheckpointHeader;
 }
 
 /** Checks one layer of a saved architecture, field by field. */

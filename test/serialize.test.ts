@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeModel, encodeModel, GlassboxError, Network, Tensor } from '../src/index.js';
+import {
+  createLoss, createOptimizer, decodeModel, encodeModel, GlassboxError, Network, Random, Tensor,
+} from '../src/index.js';
 import { randomBatch } from './helpers/batch.js';
 
 function sample(): Network {
@@ -78,18 +80,24 @@ function withHeader(edit: (header: any) => void, network = sample()): Uint8Array
   new DataView(out.buffer).setUint32(12, json.length, true);
   out.set(json, 16);
   out.set(weights, 16 + json.length);
-  // Same CRC-32 as the format uses, computed here independently through a small table.
+  return withChecksum(out);
+}
+
+/** Rewrites the last four bytes as the CRC-32 of the rest, computed here independently. */
+function withChecksum(out: Uint8Array): Uint8Array {
   let c = 0xffffffff;
   for (let i = 0; i < out.length - 4; i++) {
     c ^= out[i];
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
   }
-  new DataView(out.buffer).setUint32(out.length - 4, (c ^ 0xffffffff) >>> 0, true);
+  new DataView(out.buffer, out.byteOffset).setUint32(out.length - 4, (c ^ 0xffffffff) >>> 0, true);
   return out;
 }
 
 test('decodeModel(bytes) names the field when the header lies', () => {
-  expectError(withHeader((h) => { h.layers[0].outputs = 8; }), /weights: hold \d+ bytes, but the layers need/);
+  expectError(withHeader((h) => { h.layers[0].outputs = 8; }), /weights: hold 820 bytes, but the layers need 904/);
+  expectError(withHeader((h) => { h.tensors[0].shape = [7, 21]; }), /tensors: list \d+ bytes of numbers, but the file holds/);
+  expectError(withHeader((h) => { h.checkpoint = { epoch: -1 }; }), /header\.checkpoint\.epoch/);
   expectError(withHeader((h) => { h.layers[0].outputs = 4e9; }), /header\.layers\[0\]\.outputs: must be a whole number/);
   expectError(withHeader((h) => { h.layers[1].type = 'swish'; }), /header\.layers\[1\]\.type: must be one of/);
   expectError(withHeader((h) => { h.layers[2].rate = 'half'; }), /header\.layers\[2\]\.rate/);
@@ -102,8 +110,50 @@ test('decodeModel(bytes) names the field when the header lies', () => {
 
 test('decodeModel(bytes) rejects NaN and infinite weights, naming the weight', () => {
   const network = sample();
-  network.denseLayers()[1].weights.value.data[3] = NaN;
-  expectError(encodeModel(network), /layers\[3\]\.weights\[3\]: is NaN/);
+  const bytes = encodeModel(network);
+  // layers[3].weights[3] is the fourth float after layer 0's 7×20 weights and 7 biases.
+  const headerLength = new DataView(bytes.buffer).getUint32(12, true);
+  const at = 16 + headerLength + (7 * 20 + 7 + 3) * 4;
+  new DataView(bytes.buffer).setFloat32(at, NaN, true);
+  expectError(withChecksum(bytes), /layers\[3\]\.weights\[3\]: is NaN/);
+  new DataView(bytes.buffer).setFloat32(at, -Infinity, true);
+  expectError(withChecksum(bytes), /layers\[3\]\.weights\[3\]: is -Infinity/);
+});
+
+test('encodeModel(network) refuses to save a network whose weights are not finite', () => {
+  const network = sample();
+  network.denseLayers()[1].bias.value.data[2] = Infinity;
+  assert.throws(() => encodeModel(network), /layers\[3\]\.bias\[2\]: is Infinity; refusing to save a diverged network/);
+});
+
+test('decodeModel(encodeModel(network, info, training)) round-trips a checkpoint exactly', () => {
+  const network = sample();
+  const optimizer = createOptimizer(network.backend, 'adam', { learningRate: 0.01 });
+  const { x, target } = randomBatch(4, 20, 3);
+  for (let i = 0; i < 3; i++) {
+    network.forward(x, true);
+    network.loss(createLoss('cross-entropy'), target);
+    network.backward();
+    optimizer.step(network.params());
+  }
+  const state = optimizer.state();
+  const random = new Random(77);
+  const bytes = encodeModel(network, { seed: 1 }, {
+    epoch: 3, random: random.getState(), settings: { layers: [20, 7, 5, 3] },
+    optimizer: { name: optimizer.name, learningRate: optimizer.learningRate, step: state.step, slots: state.slots },
+  });
+  const { network: copy, training } = decodeModel(bytes);
+  assert.ok(training);
+  assert.equal(training.epoch, 3);
+  assert.deepEqual(training.random, random.getState());
+  assert.deepEqual(training.settings, { layers: [20, 7, 5, 3] });
+  assert.equal(training.optimizer.step, 3);
+  assert.equal(training.optimizer.slots.length, network.params().length);
+  training.optimizer.slots.forEach((slots, i) => slots.forEach((slot, j) => {
+    assert.deepEqual(Array.from(slot.data), Array.from(state.slots[i][j].data));
+  }));
+  assert.deepEqual(copy.params().map((p) => Array.from(p.value.data)), network.params().map((p) => Array.from(p.value.data)));
+  assert.equal(decodeModel(encodeModel(network)).training, undefined);
 });
 
 test('decodeModel(bytes) builds on the backend it is given', () => {
