@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { decodeModel, GlassboxError, type Backend, type ModelInfo, type Network } from '../src/index.js';
+import { decodeModel, GlassboxError, type Backend, type Random } from '../src/index.js';
 
 /** Reads a file, turning "no such file" and friends into a one-line GlassboxError. */
 export function readBytes(path: string): Uint8Array {
@@ -13,8 +13,8 @@ export function readBytes(path: string): Uint8Array {
   }
 }
 
-export function readModel(path: string, backend?: Backend): { network: Network; info: ModelInfo } {
-  return decodeModel(readBytes(path), { source: path, backend });
+export function readModel(path: string, backend?: Backend, random?: Random): ReturnType<typeof decodeModel> {
+  return decodeModel(readBytes(path), { source: path, backend, random });
 }
 
 /**

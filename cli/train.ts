@@ -1,9 +1,11 @@
 import {
-  activationNames, createLoss, createOptimizer, encodeModel, evaluate, fit, initializerNames, lossNames,
-  modelFileExtension, Network, optimizerNames, Random, type EpochEvent, type ModelInfo,
+  activationNames, createLoss, createOptimizer, DivergedError, encodeModel, evaluate, fit, GlassboxError,
+  initializerNames, lossNames, modelFileExtension, Network, optimizerNames, Random,
+  type ActivationName, type EpochEvent, type Initializer, type LossName, type ModelInfo,
+  type OptimizerName, type TrainingState,
 } from '../src/index.js';
 import { choiceFlag, numberFlag, parseCommandLine } from './args.js';
-import { writeFileAtomic } from './files.js';
+import { readModel, writeFileAtomic } from './files.js';
 import { loadMnist } from './mnist-files.js';
 import { presets } from './presets.js';
 import { formatSeconds, ProgressBar } from './progress-bar.js';
@@ -37,13 +39,46 @@ Options:
   --test-limit N       test on the first N test digits only
   --out FILE           where to save (default models/PRESET${modelFileExtension}); written atomically
   ${backendFlag.help}
+  --checkpoint FILE    after every epoch, save weights, optimizer and generator state to FILE
+  --resume FILE        continue the run saved in checkpoint FILE; the result is bit-identical
+                       to a run that was never interrupted
   --json               no progress bar; one JSON object per epoch on stdout
   -h, --help           this help
 
 Examples:
   glassbox train --preset 3b1b
   glassbox train --layers 784,100,10 --activation relu --output softmax --loss cross-entropy --epochs 5
-  glassbox train --preset default --seed 7 --out models/seed7.gbx --json`;
+  glassbox train --preset default --seed 7 --out models/seed7.gbx --json
+  glassbox train --preset best --checkpoint best.ckpt.gbx
+  glassbox train --resume best.ckpt.gbx`;
+
+/** Everything that defines a training run: what a checkpoint must carry to resume it. */
+interface TrainSettings {
+  preset: string | undefined;
+  layers: number[];
+  activation: ActivationName;
+  output: ActivationName;
+  loss: LossName;
+  optimizer: OptimizerName;
+  learningRate: number;
+  lrDecay: number;
+  momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+  dropout: number;
+  initializer: Initializer | undefined;
+  batchSize: number;
+  epochs: number;
+  seed: number;
+  limit: number;
+  testLimit: number;
+  out: string;
+}
+
+const runFlags = [
+  'preset', 'layers', 'activation', 'output', 'loss', 'optimizer', 'lr', 'lr-decay', 'momentum',
+  'nesterov', 'weight-decay', 'dropout', 'init', 'batch', 'epochs', 'seed', 'limit', 'test-limit',
+] as const;
 
 export async function train(args: string[]): Promise<void> {
   const { values } = parseCommandLine('train', args, {
@@ -54,64 +89,70 @@ export async function train(args: string[]): Promise<void> {
     init: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
     seed: { type: 'string' }, limit: { type: 'string' }, 'test-limit': { type: 'string' },
     out: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' },
+    checkpoint: { type: 'string' }, resume: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
     console.log(trainHelp);
     return;
   }
-  const presetName = values.preset ?? 'default';
-  const preset = presets[presetName];
-  if (preset === undefined) {
-    throw new UsageError(`--preset must be one of ${Object.keys(presets).join(', ')}; got "${presetName}"`);
-  }
-  const layers = values.layers === undefined ? preset.layers : parseLayers(values.layers);
-  const activation = choiceFlag('activation', values.activation, activationNames, preset.activation);
-  const output = choiceFlag('output', values.output, activationNames, preset.output);
-  const lossName = choiceFlag('loss', values.loss, lossNames, preset.loss);
-  if (lossName === 'cross-entropy' && output !== 'softmax' && output !== 'sigmoid') {
-    throw new UsageError(`--loss cross-entropy needs --output softmax or sigmoid (the output is ${output})`);
-  }
-  const optimizerName = choiceFlag('optimizer', values.optimizer, optimizerNames, preset.optimizer);
-  const learningRate = numberFlag('lr', values.lr, preset.learningRate, { min: 0, above: true });
-  const lrDecay = numberFlag('lr-decay', values['lr-decay'], preset.decay ?? 1, { min: 0, max: 1, above: true });
-  const momentum = numberFlag('momentum', values.momentum, 0.9, { min: 0, max: 0.999 });
-  const weightDecay = numberFlag('weight-decay', values['weight-decay'], preset.weightDecay ?? 0, { min: 0 });
-  const dropout = numberFlag('dropout', values.dropout, preset.dropout ?? 0, { min: 0, max: 0.95 });
-  const initializer = values.init === undefined ? preset.initializer
-    : choiceFlag('init', values.init, initializerNames, 'glorot');
-  const batchSize = numberFlag('batch', values.batch, preset.batchSize, { min: 1, integer: true });
-  const epochs = numberFlag('epochs', values.epochs, preset.epochs, { min: 1, integer: true });
-  const seed = numberFlag('seed', values.seed, 1, { min: 0, max: 2 ** 32 - 1, integer: true });
-  const limit = numberFlag('limit', values.limit, 60000, { min: 1, max: 60000, integer: true });
-  const testLimit = numberFlag('test-limit', values['test-limit'], 10000, { min: 1, max: 10000, integer: true });
-  const out = values.out ?? `models/${presetName}${modelFileExtension}`;
   const json = values.json ?? false;
   const backend = await chooseBackend(values.backend);
-
-  const trainSet = loadMnist('train').slice(0, limit);
-  const testSet = loadMnist('test').slice(0, testLimit);
-  const random = new Random(seed);
-  const network = Network.perceptron(layers, activation, output, { backend, random, initializer, dropout });
-  const loss = createLoss(lossName);
-  const optimizer = createOptimizer(backend, optimizerName, {
-    learningRate, momentum, nesterov: values.nesterov ?? false, weightDecay,
+  const random = new Random(1);
+  let settings: TrainSettings;
+  let network: Network;
+  let resumed: TrainingState | undefined;
+  if (values.resume !== undefined) {
+    const given = runFlags.filter((flag) => values[flag] !== undefined);
+    if (given.length > 0) {
+      throw new UsageError(`--resume continues the saved run as it was set up; drop --${given.join(', --')}`);
+    }
+    const checkpoint = readModel(values.resume, backend, random);
+    if (checkpoint.training === undefined) {
+      throw new GlassboxError(values.resume, '', 'is a model, not a checkpoint (save one with train --checkpoint FILE)');
+    }
+    resumed = checkpoint.training;
+    settings = { ...(resumed.settings as unknown as TrainSettings), ...(values.out ? { out: values.out } : {}) };
+    network = checkpoint.network;
+    random.setState(resumed.random);
+  } else {
+    settings = settingsFromFlags(values);
+    random.reseed(settings.seed);
+    network = Network.perceptron(settings.layers, settings.activation, settings.output, {
+      backend, random, initializer: settings.initializer, dropout: settings.dropout,
+    });
+  }
+  const { epochs, batchSize, out } = settings;
+  const loss = createLoss(settings.loss);
+  const optimizer = createOptimizer(backend, settings.optimizer, {
+    learningRate: settings.learningRate, momentum: settings.momentum, nesterov: settings.nesterov,
+    weightDecay: settings.weightDecay,
   });
+  if (resumed) {
+    optimizer.setState({ step: resumed.optimizer.step, slots: resumed.optimizer.slots });
+    optimizer.learningRate = resumed.optimizer.learningRate;
+  }
+  const trainSet = loadMnist('train').slice(0, settings.limit);
+  const testSet = loadMnist('test').slice(0, settings.testLimit);
   const log = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
-  log(`Training ${network} on ${trainSet.length} digits · ${loss} · ${optimizerName} lr ${learningRate}` +
-    ` · batch ${batchSize} · ${epochs} epochs · seed ${seed} · ${backend.name} backend`);
+  log(`${resumed ? `Resuming ${values.resume} after epoch ${resumed.epoch}: ` : 'Training '}${network} on ` +
+    `${trainSet.length} digits · ${loss} · ${settings.optimizer} lr ${settings.learningRate} · batch ${batchSize}` +
+    ` · ${epochs} epochs · seed ${settings.seed} · ${backend.name} backend`);
 
   // Ctrl-C stops training at the next batch and saves nothing: a half-trained model is not
-  // what --out promised. The file on disk, if any, is left as it was.
+  // what --out promised. The file on disk, if any, is left as it was, and so is the last
+  // checkpoint, from which --resume continues.
   const controller = new AbortController();
   const interrupt = () => controller.abort();
   process.once('SIGINT', interrupt);
   const bar = new ProgressBar(process.stderr);
   const started = performance.now();
   let trainingSeconds = 0;
+  let lastCheckpoint: string | undefined;
   try {
     await fit(network, trainSet, {
       loss, optimizer, epochs, batchSize, random, validation: testSet, signal: controller.signal,
+      firstEpoch: resumed ? resumed.epoch + 1 : 1,
       onBatch: json ? undefined : (e) => {
         const left = (trainSet.length - e.examples) / e.examplesPerSecond;
         bar.update(`epoch ${e.epoch}/${epochs}`, e.examples / trainSet.length,
@@ -120,16 +161,28 @@ export async function train(args: string[]): Promise<void> {
       onEpoch: (e) => {
         bar.clear();
         trainingSeconds += e.seconds;
+        optimizer.learningRate *= settings.lrDecay;
+        if (values.checkpoint !== undefined) {
+          const state = optimizer.state();
+          writeFileAtomic(values.checkpoint, encodeModel(network, { data: `MNIST train (first ${trainSet.length})` }, {
+            epoch: e.epoch, random: random.getState(), settings: settings as unknown as Record<string, unknown>,
+            optimizer: { name: optimizer.name, learningRate: optimizer.learningRate, step: state.step, slots: state.slots },
+          }));
+          lastCheckpoint = `${values.checkpoint} (epoch ${e.epoch})`;
+        }
         report(e, json, log);
-        optimizer.learningRate *= lrDecay;
       },
     });
   } catch (error) {
     bar.clear();
+    const kept = lastCheckpoint ? `; the last good checkpoint is ${lastCheckpoint}` : '';
     if ((error as Error).name === 'AbortError') {
-      process.stderr.write(`glassbox train: interrupted; nothing was saved (${out} is unchanged)\n`);
+      process.stderr.write(`glassbox train: interrupted; nothing was saved (${out} is unchanged)${kept}\n`);
       process.exitCode = 130;
       return;
+    }
+    if (error instanceof DivergedError) {
+      throw new GlassboxError('', '', `${error.message}; nothing was saved${kept}`);
     }
     throw error;
   } finally {
@@ -138,24 +191,62 @@ export async function train(args: string[]): Promise<void> {
   const test = evaluate(network, testSet);
   const info: ModelInfo = {
     createdAt: new Date().toISOString(),
-    preset: values.layers === undefined ? presetName : undefined,
-    seed,
-    loss: lossName,
-    optimizer: { ...optimizer.settings(), learningRate, learningRateDecay: lrDecay },
+    preset: settings.preset,
+    seed: settings.seed,
+    loss: settings.loss,
+    optimizer: { ...optimizer.settings(), learningRate: settings.learningRate, learningRateDecay: settings.lrDecay },
     epochs,
     batchSize,
-    initializer: initializer ?? 'default',
-    dropout,
+    initializer: settings.initializer ?? 'default',
+    dropout: settings.dropout,
     data: `MNIST train (first ${trainSet.length})`,
     testAccuracy: test.accuracy,
     testSize: testSet.length,
     backend: backend.name,
     trainingSeconds,
     wallSeconds: (performance.now() - started) / 1000,
+    resumedFrom: resumed ? `epoch ${resumed.epoch}` : undefined,
   };
   writeFileAtomic(out, encodeModel(network, info));
   log(`Saved ${out}: test accuracy ${(test.accuracy * 100).toFixed(2)}% on ${testSet.length} digits` +
     ` after ${formatSeconds(trainingSeconds)} of training`);
+}
+
+type FlagValues = Partial<Record<(typeof runFlags)[number] | 'out', string | boolean>>;
+
+function settingsFromFlags(values: FlagValues): TrainSettings {
+  const text = (flag: keyof FlagValues) => values[flag] as string | undefined;
+  const presetName = text('preset') ?? 'default';
+  const preset = presets[presetName];
+  if (preset === undefined) {
+    throw new UsageError(`--preset must be one of ${Object.keys(presets).join(', ')}; got "${presetName}"`);
+  }
+  const output = choiceFlag('output', text('output'), activationNames, preset.output);
+  const loss = choiceFlag('loss', text('loss'), lossNames, preset.loss);
+  if (loss === 'cross-entropy' && output !== 'softmax' && output !== 'sigmoid') {
+    throw new UsageError(`--loss cross-entropy needs --output softmax or sigmoid (the output is ${output})`);
+  }
+  return {
+    preset: text('layers') === undefined ? presetName : undefined,
+    layers: text('layers') === undefined ? preset.layers : parseLayers(text('layers')!),
+    activation: choiceFlag('activation', text('activation'), activationNames, preset.activation),
+    output,
+    loss,
+    optimizer: choiceFlag('optimizer', text('optimizer'), optimizerNames, preset.optimizer),
+    learningRate: numberFlag('lr', text('lr'), preset.learningRate, { min: 0, above: true }),
+    lrDecay: numberFlag('lr-decay', text('lr-decay'), preset.decay ?? 1, { min: 0, max: 1, above: true }),
+    momentum: numberFlag('momentum', text('momentum'), 0.9, { min: 0, max: 0.999 }),
+    nesterov: (values.nesterov as boolean | undefined) ?? false,
+    weightDecay: numberFlag('weight-decay', text('weight-decay'), preset.weightDecay ?? 0, { min: 0 }),
+    dropout: numberFlag('dropout', text('dropout'), preset.dropout ?? 0, { min: 0, max: 0.95 }),
+    initializer: text('init') === undefined ? preset.initializer : choiceFlag('init', text('init'), initializerNames, 'glorot'),
+    batchSize: numberFlag('batch', text('batch'), preset.batchSize, { min: 1, integer: true }),
+    epochs: numberFlag('epochs', text('epochs'), preset.epochs, { min: 1, integer: true }),
+    seed: numberFlag('seed', text('seed'), 1, { min: 0, max: 2 ** 32 - 1, integer: true }),
+    limit: numberFlag('limit', text('limit'), 60000, { min: 1, max: 60000, integer: true }),
+    testLimit: numberFlag('test-limit', text('test-limit'), 10000, { min: 1, max: 10000, integer: true }),
+    out: text('out') ?? `models/${presetName}${modelFileExtension}`,
+  };
 }
 
 function report(e: EpochEvent, json: boolean, log: (line: string) => void): void {

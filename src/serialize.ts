@@ -1,6 +1,7 @@
 import type { Backend } from './backend/backend.js';
 import type { LayerSpec } from './layers/layer.js';
 import { Tensor } from './tensor.js';
+import type { Random } from './random.js';
 import { GlassboxError } from './errors.js';
 import { Network } from './network.js';
 import { crc32 } from './crc32.js';
@@ -133,6 +134,8 @@ export interface DecodeOptions {
   /** The file's name, for error messages. */
   source?: string;
   backend?: Backend;
+  /** The generator the network's dropout draws from (to share it with training). */
+  random?: Random;
 }
 
 /**
@@ -189,7 +192,7 @@ export function decodeModel(
   }
   let network: Network;
   try {
-    network = new Network(header.layers, { backend: options.backend });
+    network = new Network(header.layers, { backend: options.backend, random: options.random });
   } catch (error) {
     return fail('layers', (error as Error).message);
   }

@@ -85,7 +85,6 @@ export async function fit(network: Network, data: Dataset, options: FitOptions):
   const random = options.random ?? network.random;
   const backend = network.backend;
   const order = new Int32Array(data.length);
-  for (let i = 0; i < order.length; i++) order[i] = i;
   const labels = new Int32Array(batchSize);
   const guesses = new Int32Array(batchSize);
   const params = network.params();
@@ -102,6 +101,9 @@ export async function fit(network: Network, data: Dataset, options: FitOptions):
   let lastYield = now();
 
   for (let epoch = options.firstEpoch ?? 1; epoch <= epochs; epoch++) {
+    // Each epoch shuffles from the same starting order, so that the generator's state alone
+    // decides it: a checkpoint that saves that state resumes the exact same batches.
+    for (let i = 0; i < order.length; i++) order[i] = i;
     if (options.shuffle ?? true) random.shuffle(order);
     const started = now();
     let lossSum = 0;
