@@ -40,8 +40,8 @@ export interface KernelExports {
   ): void;
   adamStep(
     value: number, grad: number, m: number, v: number, count: number, learningRate: number,
-    beta1: number, beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, epsilon: number,
-    weightDecay: number, correction1: number, correction2: number,
+    beta1: number, beta2: number, epsilon: number, weightDecay: number,
+    correction1: number, correction2: number,
   ): void;
 }
 

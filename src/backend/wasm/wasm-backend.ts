@@ -229,7 +229,7 @@ export class WasmBackend implements Backend {
     const { learningRate, beta1, beta2, epsilon, weightDecay, step } = options;
     this.kernels.adamStep(
       address(value), address(grad), address(m), address(v), value.size, learningRate, beta1, beta2,
-      1 - beta1, 1 - beta2, epsilon, weightDecay, 1 - Math.pow(beta1, step), 1 - Math.pow(beta2, step),
+      epsilon, weightDecay, 1 - Math.pow(beta1, step), 1 - Math.pow(beta2, step),
     );
   }
 

@@ -1,8 +1,8 @@
 // The squishifications and their derivatives, elementwise on float32, each forward beside its
 // backward. Pointers are byte addresses, `count` is a number of floats; outputs may be the same
 // array as an input (same address), never a partial overlap.
-import { exp4, tanh4 } from './exp';
-import { loadPartial, madd, maxLane, storePartial, sumLanes } from './vector';
+import { exp4, expDifference4, tanh4 } from './exp';
+import { loadPartial, maxLane, storePartial, sumLanes } from './vector';
 
 /** y = 1 / (1 + e^(−x)), from e = e^(−|x|) ≤ 1 so that nothing overflows: e/(1 + e) for x < 0. */
 export function sigmoid(y: usize, x: usize, count: i32): void {
@@ -36,14 +36,14 @@ export function tanh(y: usize, x: usize, count: i32): void {
   }
 }
 
-/** dx = dy ⊙ (1 − y²). */
+/** dx = dy ⊙ (1 − y²), with 1 − y² as (1 − y)(1 + y), which does not cancel as y nears ±1. */
 export function tanhBackward(dx: usize, dy: usize, y: usize, count: i32): void {
   const one = f32x4.splat(1);
   for (let i = 0; i < count; i += 4) {
     const at = <usize>i << 2;
     const t = loadPartial(y + at, count - i);
     const g = loadPartial(dy + at, count - i);
-    storePartial(dx + at, f32x4.mul(g, f32x4.sub(one, f32x4.mul(t, t))), count - i);
+    storePartial(dx + at, f32x4.mul(g, f32x4.mul(f32x4.sub(one, t), f32x4.add(one, t))), count - i);
   }
 }
 
@@ -87,7 +87,7 @@ export function softmaxRows(y: usize, x: usize, rows: i32, n: i32): void {
     let sum = f32x4.splat(0);
     for (let j = 0; j < n; j += 4) {
       const at = row + (<usize>j << 2);
-      const e = exp4(f32x4.sub(loadPartial(x + at, n - j), top));
+      const e = expDifference4(loadPartial(x + at, n - j), top);
       // exp4 of the padding lanes is not stored and must not be summed.
       sum = f32x4.add(sum, n - j >= 4 ? e : padWith(e, n - j, 0));
       storePartial(y + at, e, n - j);
@@ -100,21 +100,21 @@ export function softmaxRows(y: usize, x: usize, rows: i32, n: i32): void {
   }
 }
 
-/** dx[i, j] = y[i, j]·(dy[i, j] − Σ_k dy[i, k]·y[i, k]). */
+/**
+ * dx[i, j] = y[i, j]·(dy[i, j] − Σ_k dy[i, k]·y[i, k]), in float64 as the reference computes it:
+ * dy − the dot product cancels when they are close, and it runs on the output layer only.
+ */
 export function softmaxRowsBackward(dx: usize, dy: usize, y: usize, rows: i32, n: i32): void {
   for (let i = 0; i < rows; i++) {
     const row = <usize>i * n * 4;
-    // Partial vectors load zeros past the row's end, which add nothing to the dot product.
-    let dot = f32x4.splat(0);
-    for (let j = 0; j < n; j += 4) {
+    let dot: f64 = 0;
+    for (let j = 0; j < n; j++) {
       const at = row + (<usize>j << 2);
-      dot = madd(loadPartial(dy + at, n - j), loadPartial(y + at, n - j), dot);
+      dot += <f64>load<f32>(dy + at) * <f64>load<f32>(y + at);
     }
-    const d = f32x4.splat(sumLanes(dot));
-    for (let j = 0; j < n; j += 4) {
+    for (let j = 0; j < n; j++) {
       const at = row + (<usize>j << 2);
-      const g = loadPartial(dy + at, n - j);
-      storePartial(dx + at, f32x4.mul(loadPartial(y + at, n - j), f32x4.sub(g, d)), n - j);
+      store<f32>(dx + at, <f32>(<f64>load<f32>(y + at) * (<f64>load<f32>(dy + at) - dot)));
     }
   }
 }

@@ -1,6 +1,6 @@
 // Elementwise arithmetic on float32: the bias add, the bias gradient's column sums, and the
 // product used by dropout. Pointers are byte addresses; outputs may be the same array as an input.
-import { loadPartial, storePartial } from './vector';
+import { loadPair, loadPartial, storePair, storePartial } from './vector';
 
 /** out[i, j] = a[i, j] + row[j], for a and out [rows, n]. */
 export function addRowVector(out: usize, a: usize, row: usize, rows: i32, n: i32): void {
@@ -14,14 +14,18 @@ export function addRowVector(out: usize, a: usize, row: usize, rows: i32, n: i32
   }
 }
 
-/** out[j] = Σ_i a[i, j], or out[j] += that sum when `accumulate`; the rows are added in order. */
+/**
+ * out[j] = Σ_i a[i, j], or out[j] += that sum when `accumulate`. The sums run in float64, rows in
+ * order, as the reference's do, so the results agree to the last bit whatever cancels.
+ */
 export function sumRows(out: usize, a: usize, rows: i32, n: i32, accumulate: bool): void {
-  for (let j = 0; j < n; j += 4) {
+  for (let j = 0; j < n; j += 2) {
     const at = <usize>j << 2;
-    let sum = f32x4.splat(0);
-    for (let i = 0; i < rows; i++) sum = f32x4.add(sum, loadPartial(a + <usize>i * n * 4 + at, n - j));
-    if (accumulate) sum = f32x4.add(loadPartial(out + at, n - j), sum);
-    storePartial(out + at, sum, n - j);
+    const pair = n - j >= 2;
+    let sum = f64x2.splat(0);
+    for (let i = 0; i < rows; i++) sum = f64x2.add(sum, loadPair(a + <usize>i * n * 4 + at, pair));
+    if (accumulate) sum = f64x2.add(loadPair(out + at, pair), sum);
+    storePair(out + at, sum, pair);
   }
 }
 

@@ -15,9 +15,7 @@ const HIGHEST: f32 = 89;
 const LOWEST: f32 = -104;
 
 /**
- * e^x per lane. x = n·ln 2 + r with |r| ≤ ½ ln 2, e^r by its Taylor series to r⁷ (the first term
- * left out is below 3e-9 relative), then scaled by 2^n in two halves so that subnormal results
- * (n < −126) and the overflow to +Inf (n > 127) both come out right.
+ * e^x per lane. x = n·ln 2 + r with |r| ≤ ½ ln 2, then e^r·2^n (see expReduced).
  */
 export function exp4(x: v128): v128 {
   // f32x4.min and max return NaN for a NaN lane, so NaN passes through.
@@ -25,6 +23,48 @@ export function exp4(x: v128): v128 {
   const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(LOG2_E)));
   let r = madd(n, f32x4.splat(-LN2_HI), x);
   r = madd(n, f32x4.splat(-LN2_LO), r);
+  return expReduced(r, n);
+}
+
+/**
+ * e^(x − y) per lane, with x − y and its reduction done in float64, where x − y is exact: in
+ * float32 the difference itself would round, by up to 6e-8·|x − y| (over 1e-6 relative error in
+ * the result once |x − y| passes 16). Softmax needs this, as its inputs are x − max.
+ */
+export function expDifference4(x: v128, y: v128): v128 {
+  const dLow = clamp2(f64x2.sub(f64x2.promote_low_f32x4(x), f64x2.promote_low_f32x4(y)));
+  const dHigh = clamp2(f64x2.sub(f64x2.promote_low_f32x4(upperHalf(x)), f64x2.promote_low_f32x4(upperHalf(y))));
+  const nLow = f64x2.nearest(f64x2.mul(dLow, f64x2.splat(LOG2_E_64)));
+  const nHigh = f64x2.nearest(f64x2.mul(dHigh, f64x2.splat(LOG2_E_64)));
+  // |n| ≤ 150, so n·ln 2 in float64 is within 3e-14 of exact: far below float32's resolution.
+  const rLow = f64x2.sub(dLow, f64x2.mul(nLow, f64x2.splat(LN2_64)));
+  const rHigh = f64x2.sub(dHigh, f64x2.mul(nHigh, f64x2.splat(LN2_64)));
+  return expReduced(joinHalves(rLow, rHigh), joinHalves(nLow, nHigh));
+}
+
+const LOG2_E_64: f64 = 1.4426950408889634;
+const LN2_64: f64 = 0.6931471805599453;
+
+/** Clamps two float64 lanes as exp4 clamps its input (NaN passes through). */
+@inline function clamp2(d: v128): v128 {
+  return f64x2.max(f64x2.min(d, f64x2.splat(HIGHEST)), f64x2.splat(LOWEST));
+}
+
+/** Two float64 pairs, rounded to float32, as one vector of four. */
+@inline function joinHalves(low: v128, high: v128): v128 {
+  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(low), f32x4.demote_f64x2_zero(high), 0, 1, 4, 5);
+}
+
+@inline function upperHalf(v: v128): v128 {
+  return v128.shuffle<f32>(v, v, 2, 3, 2, 3);
+}
+
+/**
+ * e^r·2^n, for |r| ≤ ½ ln 2 and whole n in [−150, 129]: e^r by its Taylor series to r⁷ (the
+ * first term left out is below 3e-9 relative), then 2^n applied in two halves so that subnormal
+ * results (n < −126) and the overflow to +Inf (n > 127) both come out right.
+ */
+@inline function expReduced(r: v128, n: v128): v128 {
   let p = madd(r, f32x4.splat(1.0 / 5040), f32x4.splat(1.0 / 720));
   p = madd(p, r, f32x4.splat(1.0 / 120));
   p = madd(p, r, f32x4.splat(1.0 / 24));
@@ -32,7 +72,6 @@ export function exp4(x: v128): v128 {
   p = madd(p, r, f32x4.splat(0.5));
   p = madd(p, r, f32x4.splat(1));
   p = madd(p, r, f32x4.splat(1));
-  // 2^n = 2^half · 2^(n − half), each factor a normal float32 for n in [−150, 129].
   const whole = i32x4.trunc_sat_f32x4_s(n);
   const half = i32x4.shr_s(whole, 1);
   const rest = i32x4.sub(whole, half);

@@ -22,6 +22,18 @@
   if (count > 2) store<f32>(at, f32x4.extract_lane(v, 2), 8);
 }
 
+/** Two float32s at `at` (or, unless `pair`, one and a 0) as two float64 lanes. */
+@inline export function loadPair(at: usize, pair: bool): v128 {
+  return f64x2.promote_low_f32x4(pair ? v128.load64_zero(at) : v128.load32_zero(at));
+}
+
+/** Two float64 lanes rounded to float32 and stored at `at` (only the first unless `pair`). */
+@inline export function storePair(at: usize, v: v128, pair: bool): void {
+  const result = f32x4.demote_f64x2_zero(v);
+  store<f32>(at, f32x4.extract_lane(result, 0));
+  if (pair) store<f32>(at, f32x4.extract_lane(result, 1), 4);
+}
+
 /** a·b + c: fused where the runtime has relaxed SIMD (the relaxed build), else multiply and add. */
 @inline export function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);

@@ -1,0 +1,150 @@
+// The matrix kernel's own cases, on every backend: all four transpose combinations with and
+// without accumulate, the shapes Dense uses on MNIST (whose pixels are mostly zero, which the
+// WebAssembly kernel skips), and the IEEE rule that skipping must keep: 0·Inf and 0·NaN are NaN.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Tensor, type Backend } from '../../src/index.js';
+import { loadMnist } from '../../cli/mnist-files.js';
+import { assertClose, assertSameBits, backends, label, reference, tensorOn, tensorOutside, uniform } from './backends.js';
+
+interface Product {
+  m: number;
+  n: number;
+  k: number;
+  transposeA: boolean;
+  transposeB: boolean;
+  accumulate: boolean;
+  a: Float32Array;
+  b: Float32Array;
+  out: Float32Array;
+}
+
+function product(m: number, n: number, k: number, transposeA: boolean, transposeB: boolean, accumulate: boolean, seed: number): Product {
+  return {
+    m, n, k, transposeA, transposeB, accumulate,
+    a: uniform(m * k, seed), b: uniform(k * n, seed + 1), out: uniform(m * n, seed + 2),
+  };
+}
+
+const shapeA = (p: Product) => (p.transposeA ? [p.k, p.m] : [p.m, p.k]);
+const shapeB = (p: Product) => (p.transposeB ? [p.n, p.k] : [p.k, p.n]);
+
+function multiply(backend: Backend, p: Product, make = tensorOn.bind(null, backend)): Float32Array {
+  const out = make([p.m, p.n], p.out);
+  backend.matmul(out, make(shapeA(p), p.a), make(shapeB(p), p.b), p.transposeA, p.transposeB, p.accumulate);
+  return Float32Array.from(out.data);
+}
+
+/**
+ * float32 rounding in a sum of k products is bounded by a multiple of Σ_p |a||b| (plus |out| when
+ * accumulating): each element's tolerance follows its own scale, so cancellation is allowed for.
+ */
+function assertMatchesReference(backend: Backend, p: Product): void {
+  const actual = multiply(backend, p);
+  const expected = multiply(reference, p);
+  const scale = multiply(reference, { ...p, a: p.a.map(Math.abs), b: p.b.map(Math.abs), out: p.out.map(Math.abs) });
+  for (let i = 0; i < expected.length; i++) {
+    const what = `out[${Math.floor(i / p.n)}, ${i % p.n}] of ${describeProduct(p)}`;
+    if (!Number.isFinite(scale[i])) {
+      assertClose([actual[i]], [expected[i]], { relative: 0, absolute: 0 }, what);
+    } else {
+      assertClose([actual[i]], [expected[i]], { relative: 0, absolute: 2e-6 * scale[i] + 1e-38 }, what);
+    }
+  }
+}
+
+function describeProduct(p: Product): string {
+  const a = `[${shapeA(p).join(', ')}]${p.transposeA ? 'ᵀ' : ''}`;
+  const b = `[${shapeB(p).join(', ')}]${p.transposeB ? 'ᵀ' : ''}`;
+  return `${a}·${b}${p.accumulate ? ' accumulated' : ''}`;
+}
+
+/** MNIST's first `rows` training digits as [rows, 784] floats in [0, 1]: 81% zeros. */
+function mnistPixels(rows: number): Float32Array {
+  const digits = loadMnist('train').slice(0, rows);
+  return Float32Array.from(digits.pixels, (byte) => byte / 255);
+}
+
+const sizes: [number, number, number][] = [[1, 1, 1], [3, 17, 5], [17, 3, 785], [5, 785, 3], [13, 9, 40], [33, 20, 17]];
+
+for (const backend of backends) {
+  describe(`matmul on ${label(backend)}`, () => {
+    for (const [m, n, k] of sizes) {
+      test(`matmul(out, a, b, transposeA, transposeB, accumulate) matches the reference at m=${m} n=${n} k=${k}`, () => {
+        let seed = m * 1000 + n * 10 + k;
+        for (const transposeA of [false, true]) {
+          for (const transposeB of [false, true]) {
+            for (const accumulate of [false, true]) {
+              assertMatchesReference(backend, product(m, n, k, transposeA, transposeB, accumulate, seed++));
+            }
+          }
+        }
+      });
+    }
+
+    test('matmul matches the reference on the three products of Dense(784→128) with MNIST digits', () => {
+      const x = mnistPixels(64);
+      const weights = uniform(128 * 784, 4, -0.1, 0.1);
+      const dy = uniform(64 * 128, 5, -0.01, 0.01);
+      // z = x·Wᵀ, dW = dyᵀ·x, dx = dy·W
+      assertMatchesReference(backend, { m: 64, n: 128, k: 784, transposeA: false, transposeB: true, accumulate: false, a: x, b: weights, out: new Float32Array(64 * 128) });
+      assertMatchesReference(backend, { m: 128, n: 784, k: 64, transposeA: true, transposeB: false, accumulate: false, a: dy, b: x, out: new Float32Array(128 * 784) });
+      assertMatchesReference(backend, { m: 64, n: 784, k: 128, transposeA: false, transposeB: false, accumulate: false, a: dy, b: weights, out: new Float32Array(64 * 784) });
+    });
+
+    test('matmul keeps 0·Inf and 0·NaN as NaN where a is zero', () => {
+      // a is mostly zero (MNIST digits); b has Inf, −Inf and NaN in columns where some rows of a
+      // are zero, so a kernel that skipped those zeros would lose the NaN.
+      const x = mnistPixels(8);
+      const weights = uniform(10 * 784, 6);
+      weights[3 * 784 + 0] = Infinity; // pixel 0 is zero in every digit
+      weights[5 * 784 + 400] = -Infinity;
+      weights[7 * 784 + 783] = NaN;
+      const p: Product = { m: 8, n: 10, k: 784, transposeA: false, transposeB: true, accumulate: false, a: x, b: weights, out: new Float32Array(80) };
+      const actual = multiply(backend, p);
+      for (let i = 0; i < 8; i++) {
+        assert.ok(Number.isNaN(actual[i * 10 + 3]), `out[${i}, 3] = ${actual[i * 10 + 3]}`);
+        assert.ok(Number.isNaN(actual[i * 10 + 7]), `out[${i}, 7] = ${actual[i * 10 + 7]}`);
+      }
+      assertMatchesReference(backend, p);
+    });
+
+    test('matmul keeps 0·Inf and 0·NaN as NaN where b is zero', () => {
+      // dW = dyᵀ·x with x mostly zero: an Inf in dy meets the zero pixels of its example.
+      const x = mnistPixels(16);
+      const dy = uniform(16 * 10, 7);
+      dy[2 * 10 + 4] = Infinity;
+      dy[9 * 10 + 1] = NaN;
+      const p: Product = { m: 10, n: 784, k: 16, transposeA: true, transposeB: false, accumulate: true, a: dy, b: x, out: uniform(10 * 784, 8) };
+      const actual = multiply(backend, p);
+      assert.ok(Number.isNaN(actual[4 * 784 + 0]), 'a zero pixel times Inf');
+      assert.ok(Number.isNaN(actual[1 * 784 + 0]), 'a zero pixel times NaN');
+      assertMatchesReference(backend, p);
+    });
+
+    test('matmul with k = 0 writes zeros, or leaves out as it was when accumulating', () => {
+      const a = tensorOn(backend, [3, 0]);
+      const b = tensorOn(backend, [0, 5]);
+      const out = tensorOn(backend, [3, 5], uniform(15, 9));
+      const before = Float32Array.from(out.data);
+      backend.matmul(out, a, b, false, false, true);
+      assertClose(out.data, before, { relative: 0, absolute: 0 });
+      backend.matmul(out, a, b, false, false);
+      assertClose(out.data, new Float32Array(15), { relative: 0, absolute: 0 });
+    });
+
+    test('matmul gives the same bits on every call and with operands outside its memory', () => {
+      const p = product(37, 45, 300, false, true, false, 11);
+      const first = multiply(backend, p);
+      assertSameBits(multiply(backend, p), first);
+      assertSameBits(multiply(backend, p, tensorOutside), first);
+    });
+
+    test('matmul refuses an out that shares memory with a or b', () => {
+      const shared = backend.alloc(12);
+      const a = new Tensor([2, 3], shared.subarray(0, 6));
+      const out = new Tensor([2, 2], shared.subarray(4, 8));
+      assert.throws(() => backend.matmul(out, a, tensorOn(backend, [3, 2]), false, false), RangeError);
+    });
+  });
+}
