@@ -1,0 +1,113 @@
+// The WebAssembly backend's own behaviour: where its memory lives, what happens when it grows or
+// fills up, and the errors it gives. The kernels' maths is in kernels.test.ts and matmul.test.ts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createWasmBackend, Tensor } from '../../src/index.js';
+import { declareMemoryShared, supportedVariants } from '../../src/backend/wasm/load-kernels.js';
+import { createMemory, WasmHeap } from '../../src/backend/wasm/wasm-heap.js';
+import { kernelsSimd } from '../../src/backend/wasm/kernels-simd.generated.js';
+import { assertClose, reference, tensorOn, uniform } from './backends.js';
+
+test('createWasmBackend() picks the fastest build this runtime validates', async () => {
+  const backend = await createWasmBackend();
+  assert.equal(backend.variant, supportedVariants()[0]);
+  assert.equal(backend.name, `wasm-${backend.variant}`);
+});
+
+test('createWasmBackend({ variant: "relaxed" }) says how to enable relaxed SIMD where it is off', async (t) => {
+  if (supportedVariants().includes('relaxed')) t.skip('this runtime has relaxed SIMD');
+  else await assert.rejects(createWasmBackend({ variant: 'relaxed' }), /experimental-wasm-relaxed-simd/);
+});
+
+test('alloc(length) returns zeroed float32s inside the module memory, 64-byte aligned', async () => {
+  const backend = await createWasmBackend({ memory: 'shared' });
+  const first = backend.alloc(5);
+  const second = backend.alloc(3);
+  assert.ok(first instanceof Float32Array && first.length === 5);
+  assert.ok(first.buffer instanceof SharedArrayBuffer);
+  assert.equal(first.buffer, second.buffer);
+  assert.equal(first.byteOffset % 64, 0);
+  assert.equal(second.byteOffset % 64, 0);
+  assert.ok(second.byteOffset >= first.byteOffset + 20 || second.byteOffset + 12 <= first.byteOffset);
+  assert.deepEqual(Array.from(first), [0, 0, 0, 0, 0]);
+});
+
+test('growing shared memory leaves the tensors already handed out working', async () => {
+  const backend = await createWasmBackend({ memory: 'shared', memoryMiB: 1 });
+  const early = tensorOn(backend, [2, 3], [1, 2, 3, 4, 5, 6]);
+  // 8 MiB more than the memory started with: it must grow.
+  const big = backend.alloc(2 * 1024 * 1024);
+  assert.equal(big.length, 2 * 1024 * 1024);
+  assert.notEqual(big.buffer, early.data.buffer, 'a grown shared memory has a new buffer object');
+  assert.equal(early.data.length, 6, 'the early view is not detached');
+  const out = tensorOn(backend, [2, 3]);
+  backend.sigmoid(out, early);
+  assertClose(out.data, [1, 2, 3, 4, 5, 6].map((x) => 1 / (1 + Math.exp(-x))), { relative: 1e-6, absolute: 0 });
+});
+
+test('a full unshared memory hands out ordinary arrays, and kernels still run on them', async () => {
+  // 8 MiB reserved, most of it taken at once: what follows lives outside and goes through copies,
+  // or through the reference kernels when there is no room left for copies either.
+  const backend = await createWasmBackend({ memory: 'unshared', memoryMiB: 8 });
+  const hog = backend.alloc(1_700_000);
+  assert.ok(!(hog.buffer instanceof SharedArrayBuffer));
+  const outside = backend.alloc(1_000_000);
+  assert.notEqual(outside.buffer, hog.buffer, 'past the reservation, alloc returns memory of its own');
+  const a = new Tensor([1000, 1000], outside);
+  a.data.set(uniform(1_000_000, 3));
+  const b = new Tensor([1000, 3], backend.alloc(3000));
+  b.data.set(uniform(3000, 4));
+  const out = new Tensor([1000, 3], backend.alloc(3000));
+  backend.matmul(out, a, b, false, false);
+  const expected = tensorOn(reference, [1000, 3]);
+  reference.matmul(expected, a, b, false, false);
+  assertClose(out.data, expected.data, { relative: 1e-5, absolute: 1e-5 });
+  const y = new Tensor([1000, 1000], backend.alloc(1_000_000));
+  backend.tanh(y, a);
+  assert.ok(Math.abs(y.data[123] - Math.tanh(a.data[123])) < 1e-6);
+});
+
+test('kernels refuse float64 tensors with an error that names the reference backend', async () => {
+  const backend = await createWasmBackend();
+  const x = new Tensor([2, 2], new Float64Array(4));
+  assert.throws(() => backend.sigmoid(tensorOn(backend, [2, 2]), x), /float32 only.*precision: 'float64'/);
+  assert.throws(() => backend.argmaxRows(new Int32Array(2), x), TypeError);
+});
+
+test('WasmHeap reuses released blocks and merges neighbours', () => {
+  const memory = createMemory(false, 1024 * 1024);
+  const heap = new WasmHeap(memory, false, 1024);
+  const a = heap.reserve(100);
+  const b = heap.reserve(100);
+  const c = heap.reserve(100);
+  assert.deepEqual([a, b, c], [1024, 1152, 1280]);
+  assert.equal(heap.usedBytes(), 384);
+  heap.release(a);
+  heap.release(b);
+  // a and b merged: 256 bytes fit where they were.
+  assert.equal(heap.reserve(256), 1024);
+  heap.release(c);
+  assert.equal(heap.reserve(2000), 1280, 'c merged with the free space after it');
+  assert.equal(heap.reserve(2 * 1024 * 1024), -1, 'unshared memory does not grow');
+});
+
+test('WasmHeap hands out zeroed memory again after a block is released', () => {
+  const heap = new WasmHeap(createMemory(false, 65536), false, 0);
+  const block = heap.reserve(16);
+  new Float32Array(heap.current, block, 4).fill(7);
+  heap.release(block);
+  const again = heap.alloc(4)!;
+  assert.equal(again.byteOffset, block);
+  assert.deepEqual(Array.from(again), [0, 0, 0, 0]);
+});
+
+test('declareMemoryShared(bytes) turns the memory import into a shared one that links', async () => {
+  const bytes = Uint8Array.from(atob(kernelsSimd), (c) => c.charCodeAt(0));
+  const unshared = new WebAssembly.Module(bytes);
+  assert.deepEqual(WebAssembly.Module.imports(unshared), [{ module: 'env', name: 'memory', kind: 'memory' }]);
+  declareMemoryShared(bytes);
+  const memory = createMemory(true, 65536);
+  const instance = await WebAssembly.instantiate(bytes, { env: { memory } });
+  assert.equal(typeof instance.instance.exports.matmul, 'function');
+  await assert.rejects(WebAssembly.instantiate(bytes, { env: { memory: createMemory(false, 65536) } }));
+});
