@@ -1,4 +1,6 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { decodeModel, GlassboxError, type Backend, type Random } from '../src/index.js';
 
@@ -14,13 +16,21 @@ export function readBytes(path: string): Uint8Array {
 }
 
 export function readModel(path: string, backend?: Backend, random?: Random): ReturnType<typeof decodeModel> {
+  if (/\.onnx$/i.test(path)) {
+    throw new GlassboxError(path, '', `is an ONNX file; import it first: glassbox import ${path}`);
+  }
   return decodeModel(readBytes(path), { source: path, backend, random });
 }
 
+/** Tells apart two saves to one path within the same millisecond. */
+let saves = 0;
+
 /**
  * Writes `bytes` to `path` so that a reader sees the old file or the whole new one, never half:
- * write a temporary file beside it, flush it to disk, then rename it over the target (rename is
- * atomic within a directory). The parent directory is created if missing.
+ * write a temporary file beside it (.NAME.PID.TIME.N.tmp), flush it to disk, then rename it
+ * over the target (rename is atomic within a directory). The parent directory is created if
+ * missing. A process killed mid-save leaves its temporary file; the next save to the same path
+ * removes those whose process is gone.
  */
 export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   const directory = dirname(path);
@@ -29,7 +39,8 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
   } catch (error) {
     throw new GlassboxError(path, '', `cannot create the folder ${directory}: ${(error as Error).message}`);
   }
-  const temporary = join(directory, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  removeStaleTemporaries(directory, basename(path));
+  const temporary = join(directory, `.${basename(path)}.${process.pid}.${Date.now()}.${saves++}.tmp`);
   let fd: number | undefined;
   try {
     fd = openSync(temporary, 'wx');
@@ -51,5 +62,38 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
     closeSync(dirFd);
   } catch {
     // Some file systems refuse to fsync a directory; the rename has still happened.
+  }
+}
+
+/**
+ * Removes temporary files that an earlier save to `name` left when its process was killed. A
+ * file is stale when the process that wrote it no longer runs; one a live process is still
+ * writing is left alone. (A file from another machine sharing the folder may look stale; then
+ * that save fails cleanly at its rename and the target keeps its old contents.)
+ */
+function removeStaleTemporaries(directory: string, name: string): void {
+  let entries: string[];
+  try {
+    entries = readdirSync(directory);
+  } catch {
+    return;
+  }
+  const prefix = `.${name}.`;
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix)) continue;
+    const match = /^(\d+)\.\d+(\.\d+)?\.tmp$/.exec(entry.slice(prefix.length));
+    if (match === null || isRunning(Number(match[1]))) continue;
+    rmSync(join(directory, entry), { force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -1,5 +1,7 @@
 import { GlassboxError } from '../src/index.js';
 import { evalCommand, evalHelp } from './eval.js';
+import { exportCommand, exportHelp } from './export.js';
+import { importCommand, importHelp } from './import.js';
 import { inspect, inspectHelp } from './inspect.js';
 import { predict, predictHelp } from './predict.js';
 import { train, trainHelp } from './train.js';
@@ -10,6 +12,8 @@ const commands: Record<string, { run: (args: string[]) => Promise<void>; help: s
   eval: { run: evalCommand, help: evalHelp, summary: 'accuracy and confusion matrix on the test set' },
   predict: { run: predict, help: predictHelp, summary: 'guess the digit in PNG images' },
   inspect: { run: inspect, help: inspectHelp, summary: "show a model's layers and how it was made" },
+  export: { run: exportCommand, help: exportHelp, summary: 'write a model as ONNX, for onnxruntime' },
+  import: { run: importCommand, help: importHelp, summary: 'read an ONNX MLP (from PyTorch, say) as a model' },
 };
 
 const help = `Usage: glassbox COMMAND [options]
