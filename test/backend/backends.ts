@@ -3,10 +3,10 @@
 // The reference backend (float32) is the specification; each backend here is checked against it.
 // The WebAssembly backend appears in each build this runtime validates (relaxed SIMD needs
 // `node --experimental-wasm-relaxed-simd` in Node 20: relaxed-simd.test.ts reruns the kernel
-// tests that way) and on both kinds of memory.
+// tests that way), on both kinds of memory, and with a worker thread.
 import assert from 'node:assert/strict';
 import {
-  createWasmBackend, Random, ReferenceBackend, Tensor, type Backend,
+  createWasmBackend, Random, ReferenceBackend, Tensor, WasmBackend, type Backend,
 } from '../../src/index.js';
 import { supportedVariants } from '../../src/backend/wasm/load-kernels.js';
 
@@ -17,6 +17,7 @@ async function wasmBackends(): Promise<Backend[]> {
   for (const variant of supportedVariants()) {
     list.push(await createWasmBackend({ variant, memory: 'shared' }));
     list.push(await createWasmBackend({ variant, memory: 'unshared', memoryMiB: 64 }));
+    list.push(await createWasmBackend({ variant, memory: 'shared', threads: 2 }));
   }
   return list;
 }
@@ -24,10 +25,11 @@ async function wasmBackends(): Promise<Backend[]> {
 /** Every backend under test, the reference first. */
 export const backends: Backend[] = [reference, ...(await wasmBackends())];
 
-/** A label for test names: the backend's name and, for WebAssembly, its kind of memory. */
+/** A label for test names: the backend's name and, for WebAssembly, its memory and threads. */
 export function label(backend: Backend): string {
-  const shared = (backend as { shared?: boolean }).shared;
-  return shared === undefined ? backend.name : `${backend.name}, ${shared ? 'shared' : 'unshared'} memory`;
+  if (!(backend instanceof WasmBackend)) return backend.name;
+  const threads = backend.threads > 1 ? `, ${backend.threads} threads` : '';
+  return `${backend.name}, ${backend.shared ? 'shared' : 'unshared'} memory${threads}`;
 }
 
 /** Values that test the IEEE edges: NaN, ±Inf, huge, tiny and signed zeros. */

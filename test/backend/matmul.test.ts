@@ -3,7 +3,7 @@
 // WebAssembly kernel skips), and the IEEE rule that skipping must keep: 0·Inf and 0·NaN are NaN.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Tensor, type Backend } from '../../src/index.js';
+import { createWasmBackend, Tensor, type Backend } from '../../src/index.js';
 import { loadMnist } from '../../cli/mnist-files.js';
 import { assertClose, assertSameBits, backends, label, reference, tensorOn, tensorOutside, uniform } from './backends.js';
 
@@ -148,3 +148,21 @@ for (const backend of backends) {
     });
   });
 }
+
+test('matmul gives the same bits on 1, 2 and 3 threads', async () => {
+  const single = await createWasmBackend({ threads: 1 });
+  const many = [await createWasmBackend({ threads: 2 }), await createWasmBackend({ threads: 3 })];
+  const x = mnistPixels(64);
+  const products = [
+    { m: 64, n: 128, k: 784, transposeA: false, transposeB: true, accumulate: false, a: x, b: uniform(128 * 784, 1), out: new Float32Array(64 * 128) },
+    { m: 128, n: 784, k: 64, transposeA: true, transposeB: false, accumulate: true, a: uniform(64 * 128, 2), b: x, out: uniform(128 * 784, 3) },
+    // Few columns: the threads split the rows instead.
+    { m: 1001, n: 10, k: 300, transposeA: false, transposeB: true, accumulate: false, a: uniform(1001 * 300, 4), b: uniform(3000, 5), out: new Float32Array(10010) },
+    { ...product(67, 301, 129, true, true, true, 6) },
+  ];
+  for (const p of products) {
+    const expected = multiply(single, p);
+    for (const backend of many) assertSameBits(multiply(backend, p), expected, `${describeProduct(p)} on ${label(backend)}`);
+  }
+  for (const backend of [single, ...many]) backend.dispose();
+});

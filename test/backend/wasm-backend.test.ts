@@ -111,3 +111,20 @@ test('declareMemoryShared(bytes) turns the memory import into a shared one that 
   assert.equal(typeof instance.instance.exports.matmul, 'function');
   await assert.rejects(WebAssembly.instantiate(bytes, { env: { memory: createMemory(false, 65536) } }));
 });
+
+test('createWasmBackend({ threads }) wants a whole number of threads on shared memory', async () => {
+  await assert.rejects(createWasmBackend({ threads: 0 }), RangeError);
+  await assert.rejects(createWasmBackend({ threads: 1.5 }), RangeError);
+  await assert.rejects(createWasmBackend({ threads: 2, memory: 'unshared' }), /threads need shared memory/);
+  const backend = await createWasmBackend({ threads: 2 });
+  assert.equal(backend.threads, 2);
+  backend.dispose();
+  // After dispose the products still run, on the calling thread.
+  const a = tensorOn(backend, [64, 784], uniform(64 * 784, 1));
+  const b = tensorOn(backend, [128, 784], uniform(128 * 784, 2));
+  const out = tensorOn(backend, [64, 128]);
+  backend.matmul(out, a, b, false, true);
+  const expected = tensorOn(reference, [64, 128]);
+  reference.matmul(expected, a, b, false, true);
+  assertClose(out.data, expected.data, { relative: 1e-4, absolute: 1e-4 });
+});

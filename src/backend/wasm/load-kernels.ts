@@ -14,7 +14,7 @@ export interface KernelExports {
   matmul(
     out: number, a: number, b: number, m: number, n: number, k: number,
     transposeA: boolean, transposeB: boolean, accumulate: boolean, scratch: number,
-    firstColumn: number, endColumn: number,
+    firstRow: number, endRow: number, firstColumn: number, endColumn: number,
   ): void;
   addRowVector(out: number, a: number, row: number, rows: number, n: number): void;
   sumRows(out: number, a: number, rows: number, n: number, accumulate: boolean): void;

@@ -7,6 +7,7 @@ import { checkMatrix, checkRowVector, checkSameShape, matmulDimensions } from '.
 import {
   compileKernels, instantiateKernels, supportedVariants, type KernelExports, type KernelVariant,
 } from './load-kernels.js';
+import { MatmulThreads } from './matmul-threads.js';
 import { createMemory, WasmHeap } from './wasm-heap.js';
 
 export interface WasmBackendOptions {
@@ -20,7 +21,21 @@ export interface WasmBackendOptions {
   memory?: 'auto' | 'shared' | 'unshared';
   /** MiB to start with (shared) or to reserve (unshared). Default 16 shared, 256 unshared. */
   memoryMiB?: number;
+  /**
+   * Threads for large matrix products (default 1): the main thread and threads − 1 workers on
+   * shared memory, each computing whole strips of the product, so that results are the same bits
+   * for any thread count. Needs shared memory (in browsers, a cross-origin isolated page).
+   */
+  threads?: number;
 }
+
+/**
+ * Products of fewer multiply-adds than this run on one thread: handing work to another thread
+ * and waiting for it costs about a microsecond even while it spins, and tens when it sleeps.
+ */
+const THREADED_WORK = 1 << 18;
+/** How long an idle worker spins before it sleeps (see MatmulThreads). */
+const WORKER_SPIN_MILLISECONDS = 0.5;
 
 /**
  * Creates the WebAssembly SIMD backend, or throws an Error saying why this runtime cannot run it.
@@ -37,13 +52,27 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
         : 'wasm backend: this runtime has no WebAssembly SIMD; use the reference backend',
     );
   }
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new RangeError(`wasm backend: threads must be a whole number ≥ 1, got ${threads}`);
+  }
   const memoryChoice = options.memory ?? 'auto';
   const shared = memoryChoice === 'shared' || (memoryChoice === 'auto' && sharedMemoryAllowed());
+  if (threads > 1 && !shared) {
+    throw new Error(
+      memoryChoice === 'unshared'
+        ? 'wasm backend: threads need shared memory, not memory: "unshared"'
+        : 'wasm backend: threads need shared memory, which this runtime refuses (a browser page must be cross-origin isolated)',
+    );
+  }
   const module = await compileKernels(variant, shared);
   const memory = createMemory(shared, (options.memoryMiB ?? (shared ? 16 : 256)) * 1024 * 1024);
   const kernels = await instantiateKernels(module, memory);
   const heap = new WasmHeap(memory, shared, kernels.heapBase());
-  return new WasmBackend(variant, heap, kernels);
+  const pool = threads > 1
+    ? await MatmulThreads.start(threads, module, heap, kernels.matmulScratchBytes(), WORKER_SPIN_MILLISECONDS)
+    : undefined;
+  return new WasmBackend(variant, heap, kernels, pool);
 }
 
 /**
@@ -56,18 +85,23 @@ export class WasmBackend implements Backend {
   readonly variant: KernelVariant;
   /** Whether the memory is a shared WebAssembly.Memory (grows freely; needed for threads). */
   readonly shared: boolean;
+  /** Threads that large matrix products use (1: the calling thread only). */
+  readonly threads: number;
   private readonly kernels: KernelExports;
   private readonly heap: WasmHeap;
   /** The matrix kernel's packing buffers. */
   private readonly scratch: number;
   /** For dropoutMask and argmaxRows, which draw from a JS Random or write an Int32Array. */
   private readonly reference = new ReferenceBackend();
+  private pool: MatmulThreads | undefined;
 
   /** Use createWasmBackend(), which compiles and links the module first. */
-  constructor(variant: KernelVariant, heap: WasmHeap, kernels: KernelExports) {
+  constructor(variant: KernelVariant, heap: WasmHeap, kernels: KernelExports, pool?: MatmulThreads) {
     this.variant = variant;
     this.name = `wasm-${variant}`;
     this.shared = heap.shared;
+    this.threads = pool?.count ?? 1;
+    this.pool = pool;
     this.heap = heap;
     this.kernels = kernels;
     this.scratch = heap.reserve(kernels.matmulScratchBytes());
@@ -82,6 +116,12 @@ export class WasmBackend implements Backend {
     return this.heap.alloc(length) ?? new Float32Array(length);
   }
 
+  /** Stops the worker threads, if any; later products run on the calling thread alone. */
+  dispose(): void {
+    this.pool?.terminate();
+    this.pool = undefined;
+  }
+
   /** Bytes of the module's memory handed out and not yet garbage collected. */
   usedBytes(): number {
     return this.heap.usedBytes();
@@ -93,8 +133,14 @@ export class WasmBackend implements Backend {
       this.staged('matmul', [out, a, b, transposeA, transposeB, accumulate], [out]);
       return;
     }
+    if (this.pool !== undefined && m * n * k >= THREADED_WORK) {
+      this.pool.matmul(
+        this.kernels, address(out), address(a), address(b), m, n, k, transposeA, transposeB, accumulate, this.scratch,
+      );
+      return;
+    }
     this.kernels.matmul(
-      address(out), address(a), address(b), m, n, k, transposeA, transposeB, accumulate, this.scratch, 0, n,
+      address(out), address(a), address(b), m, n, k, transposeA, transposeB, accumulate, this.scratch, 0, m, 0, n,
     );
   }
 

@@ -51,15 +51,18 @@ export function matmulScratchBytes(): usize {
 
 /**
  * Packs rows [i0, i0 + mc) × depth [p0, p0 + kc) of op(A) into panels of MR rows: panel r holds,
- * for each p, the MR values op(A)[i0 + MR·r .. + MR, p0 + p], zero-padded past m. Also lists, per
+ * for each p, the MR values op(A)[i0 + MR·r .. + MR, p0 + p], zero-padded from row iEnd on (the
+ * end of the rows this call computes; op(A) has m rows, which is also A's stride when transposed). Also lists, per
  * panel, the p whose MR values are not all zero.
  */
-function packA(a: usize, m: i32, k: i32, transA: bool, i0: i32, mc: i32, p0: i32, kc: i32, s: usize): bool {
+function packA(
+  a: usize, m: i32, k: i32, transA: bool, iEnd: i32, i0: i32, mc: i32, p0: i32, kc: i32, s: usize,
+): bool {
   let bad = i32x4.splat(0);
   const panels = (mc + MR - 1) / MR;
   for (let r = 0; r < panels; r++) {
     const i = i0 + r * MR;
-    const rows = min(MR, m - i);
+    const rows = min(MR, iEnd - i);
     let dst = s + PACK_A + <usize>(r * paddedDepth(kc) * MR * 4);
     let list = s + LIST_A + <usize>(r * KC_PADDED * 4);
     let count = 0;
@@ -347,15 +350,17 @@ const SKIP_B = 2;
 /**
  * out = op(a)·op(b), or out += op(a)·op(b) when `accumulate`: out [m, n], op(a) [m, k],
  * op(b) [k, n], row-major, all pointers to float32. `scratch` holds matmulScratchBytes() bytes.
- * Columns [j0, j1) only, so that threads can split the work by columns without changing any sum.
+ * Only rows [i0, i1) and columns [j0, j1) of out, so that threads can share the work. Each
+ * element's sum runs over the same depths in the same order however the work is split, and the
+ * zeros skipped add nothing, so every split gives the same bits.
  */
 export function matmul(
-  c: usize, a: usize, b: usize, m: i32, n: i32, k: i32,
-  transA: bool, transB: bool, accumulate: bool, scratch: usize, j0: i32, j1: i32,
+  c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, transA: bool, transB: bool,
+  accumulate: bool, scratch: usize, i0: i32, i1: i32, j0: i32, j1: i32,
 ): void {
-  if (m <= 0 || j1 <= j0) return;
+  if (i1 <= i0 || j1 <= j0) return;
   if (k <= 0) {
-    for (let i = 0; i < m; i++) {
+    for (let i = i0; i < i1; i++) {
       for (let j = j0; j < j1; j++) {
         const at = c + (<usize>i * n + j) * 4;
         store<f32>(at, accumulate ? load<f32>(at) + 0 : 0);
@@ -374,10 +379,10 @@ export function matmul(
       const kc = min(depth, k - pc);
       const finiteB = packB(b, n, k, transB, jc, nc, pc, kc, scratch);
       const fromC = accumulate || pc > 0;
-      for (let ic = 0; ic < m; ic += MC) {
-        const mc = min(MC, m - ic);
+      for (let ic = i0; ic < i1; ic += MC) {
+        const mc = min(MC, i1 - ic);
         const panelsA = (mc + MR - 1) / MR;
-        const finiteA = packA(a, m, k, transA, ic, mc, pc, kc, scratch);
+        const finiteA = packA(a, m, k, transA, i1, ic, mc, pc, kc, scratch);
         // Choose the cheapest way through this block: every depth, or only the depths where the
         // A panel (or the B panel) is not all zero. Listed steps cost a little more each.
         let mode = DENSE;
@@ -406,7 +411,7 @@ export function matmul(
           const pb = scratch + PACK_B + <usize>(q * paddedDepth(kc) * NR * 4);
           for (let r = 0; r < panelsA; r++) {
             const i = ic + r * MR;
-            const rows = min(MR, m - i);
+            const rows = min(MR, i1 - i);
             const pa = scratch + PACK_A + <usize>(r * paddedDepth(kc) * MR * 4);
             const full = rows == MR && cols == NR;
             const at = c + (<usize>i * n + j) * 4;

@@ -1,0 +1,213 @@
+import type { KernelExports } from './load-kernels.js';
+import type { WasmHeap } from './wasm-heap.js';
+
+/**
+ * Worker threads that share large matrix products with the main thread, on the same shared
+ * memory. A product is cut into strips of whole 8-column (or 4-row) tiles; every thread, the
+ * main one included, claims strips one at a time until none is left, so a worker that the
+ * operating system has put aside delays nothing: the others take its strips. Each element's sum
+ * is the same whoever computes its strip (see the kernel), so results do not depend on threads.
+ *
+ * The job lives in 16 int32 words of the shared memory (see the indices below). A worker waits
+ * for the generation word to change, spinning for a while after each job before it sleeps in
+ * Atomics.wait, because waking a sleeping thread costs tens of microseconds, more than a small
+ * product. Claims go through compareExchange on a word holding the generation and the next
+ * strip, so that a late worker can never take a strip of a newer job by mistake. The main thread
+ * waits for the last strips by spinning: a browser's main thread may not block in Atomics.wait.
+ *
+ * Workers come from the runtime: Web Workers from a Blob URL where `Worker` exists (browsers,
+ * Deno), else Node's worker_threads, found through process.getBuiltinModule (Node ≥ 20.16), so
+ * that the library imports nothing from node:*.
+ */
+export class MatmulThreads {
+  readonly count: number;
+  private readonly workers: WorkerHandle[];
+  private readonly job: Int32Array;
+  private generation = 0;
+
+  private constructor(count: number, workers: WorkerHandle[], job: Int32Array) {
+    this.count = count;
+    this.workers = workers;
+    this.job = job;
+  }
+
+  /** Starts `count − 1` workers (the main thread is the count-th) on `heap`'s shared memory. */
+  static async start(
+    count: number, module: WebAssembly.Module, heap: WasmHeap, scratchBytes: number, spinMilliseconds: number,
+  ): Promise<MatmulThreads> {
+    const control = heap.reserve(JOB_WORDS * 4);
+    if (control < 0) throw new Error('wasm backend: no memory left for worker threads');
+    const workers: WorkerHandle[] = [];
+    try {
+      for (let w = 0; w < count - 1; w++) {
+        const scratch = heap.reserve(scratchBytes);
+        if (scratch < 0) throw new Error('wasm backend: no memory left for worker threads');
+        const worker = spawnWorker(workerSource);
+        workers.push(worker);
+        worker.post({ module, memory: heap.memory, control, scratch, spinMilliseconds });
+      }
+      await Promise.all(workers.map((worker) => worker.ready));
+    } catch (error) {
+      for (const worker of workers) worker.terminate();
+      throw error;
+    }
+    return new MatmulThreads(count, workers, new Int32Array(heap.current, control, JOB_WORDS));
+  }
+
+  /** out = op(a)·op(b) as the kernel computes it, shared out in strips; `scratch` is the main thread's. */
+  matmul(
+    kernels: KernelExports, out: number, a: number, b: number, m: number, n: number, k: number,
+    transposeA: boolean, transposeB: boolean, accumulate: boolean, scratch: number,
+  ): void {
+    const job = this.job;
+    // Columns when there are enough of them (strips then pack disjoint parts of b), else rows.
+    // Two strips per thread let the others make up for one that starts late; more would repack
+    // the shared operand too often.
+    const byColumns = n >= 16 * this.count || n >= m;
+    const tile = byColumns ? 8 : 4;
+    const tiles = Math.ceil((byColumns ? n : m) / tile);
+    const strips = Math.min(tiles, 2 * this.count);
+    job[OUT] = out;
+    job[A] = a;
+    job[B] = b;
+    job[M] = m;
+    job[N] = n;
+    job[K] = k;
+    job[FLAGS] = (transposeA ? 1 : 0) | (transposeB ? 2 : 0) | (accumulate ? 4 : 0) | (byColumns ? 8 : 0);
+    job[STRIPS] = strips;
+    job[TILES] = tiles;
+    Atomics.store(job, DONE, 0);
+    this.generation = (this.generation + 1) & 0x7fff;
+    Atomics.store(job, NEXT, this.generation << 16);
+    Atomics.store(job, GENERATION, this.generation);
+    Atomics.notify(job, GENERATION);
+    runStrips(job, this.generation, (first, end, firstColumn, endColumn) => {
+      kernels.matmul(out, a, b, m, n, k, transposeA, transposeB, accumulate, scratch, first, end, firstColumn, endColumn);
+    });
+    const started = Date.now();
+    while (Atomics.load(job, DONE) !== strips) {
+      if (Date.now() - started > 60_000) throw new Error('wasm backend: a worker thread stopped answering');
+    }
+  }
+
+  /** Stops the workers. */
+  terminate(): void {
+    for (const worker of this.workers) worker.terminate();
+  }
+}
+
+// The job's words.
+const GENERATION = 0;
+const NEXT = 1;
+const DONE = 2;
+const OUT = 3;
+const A = 4;
+const B = 5;
+const M = 6;
+const N = 7;
+const K = 8;
+const FLAGS = 9;
+const STRIPS = 10;
+const TILES = 11;
+const JOB_WORDS = 16;
+
+/**
+ * Claims and computes strips of the current job until none is left. `compute` gets the rows
+ * [first, end) and columns [firstColumn, endColumn) of one strip. The worker's program below
+ * carries a copy of this function's text (it cannot import), so the two stay one definition.
+ */
+function runStrips(
+  job: Int32Array, generation: number,
+  compute: (first: number, end: number, firstColumn: number, endColumn: number) => void,
+): void {
+  const strips = job[10];
+  const tiles = job[11];
+  const byColumns = (job[9] & 8) !== 0;
+  const tile = byColumns ? 8 : 4;
+  const size = byColumns ? job[7] : job[6];
+  for (;;) {
+    const claim = Atomics.load(job, 1);
+    const strip = claim & 0xffff;
+    if (claim >>> 16 !== generation || strip >= strips) return;
+    if (Atomics.compareExchange(job, 1, claim, claim + 1) !== claim) continue;
+    const first = Math.min(size, tile * Math.floor((strip * tiles) / strips));
+    const end = Math.min(size, tile * Math.floor(((strip + 1) * tiles) / strips));
+    if (byColumns) compute(0, job[6], first, end);
+    else compute(first, end, 0, job[7]);
+    Atomics.add(job, 2, 1);
+  }
+}
+
+/**
+ * The worker's program, as source text so that it runs from a Blob URL or Node's eval without a
+ * file of its own.
+ */
+const workerSource = `
+const inNode = typeof require === 'function' && typeof self === 'undefined';
+const port = inNode ? require('node:worker_threads').parentPort : self;
+function onFirstMessage(handler) {
+  if (inNode) port.once('message', handler);
+  else self.onmessage = (event) => handler(event.data);
+}
+const runStrips = ${runStrips.toString()};
+onFirstMessage(async ({ module, memory, control, scratch, spinMilliseconds }) => {
+  const { exports: kernels } = await WebAssembly.instantiate(module, { env: { memory } });
+  const job = new Int32Array(memory.buffer, control, ${JOB_WORDS});
+  let generation = Atomics.load(job, ${GENERATION});
+  port.postMessage('ready');
+  for (;;) {
+    const spinUntil = performance.now() + spinMilliseconds;
+    while (Atomics.load(job, ${GENERATION}) === generation) {
+      if (performance.now() > spinUntil) Atomics.wait(job, ${GENERATION}, generation);
+    }
+    generation = Atomics.load(job, ${GENERATION});
+    const m = job[${M}], n = job[${N}], k = job[${K}], flags = job[${FLAGS}];
+    const out = job[${OUT}], a = job[${A}], b = job[${B}];
+    runStrips(job, generation, (first, end, firstColumn, endColumn) => {
+      kernels.matmul(out, a, b, m, n, k, (flags & 1) !== 0, (flags & 2) !== 0, (flags & 4) !== 0, scratch,
+        first, end, firstColumn, endColumn);
+    });
+  }
+});
+`;
+
+interface WorkerHandle {
+  post(message: unknown): void;
+  /** Settles when the worker has its kernels and waits for jobs; rejects if it fails first. */
+  ready: Promise<void>;
+  terminate(): void;
+}
+
+interface NodeWorker {
+  postMessage(message: unknown): void;
+  once(event: string, listener: (value: unknown) => void): void;
+  unref(): void;
+  terminate(): unknown;
+}
+
+type NodeWorkerConstructor = new (code: string, options: { eval: true }) => NodeWorker;
+
+function spawnWorker(source: string): WorkerHandle {
+  if (typeof Worker === 'function') {
+    const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+    const worker = new Worker(url);
+    const ready = new Promise<void>((resolve, reject) => {
+      worker.onmessage = () => resolve();
+      worker.onerror = (event) => reject(new Error(`wasm backend: a worker thread failed: ${event.message}`));
+    });
+    return { post: (message) => worker.postMessage(message), ready, terminate: () => worker.terminate() };
+  }
+  const nodeProcess = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const threads = nodeProcess?.getBuiltinModule?.('node:worker_threads') as { Worker: NodeWorkerConstructor } | undefined;
+  if (threads === undefined) {
+    throw new Error('wasm backend: this runtime has neither Web Workers nor worker_threads (Node ≥ 20.16)');
+  }
+  const worker = new threads.Worker(source, { eval: true });
+  // A waiting worker must not keep Node running once the program is done.
+  worker.unref();
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.once('message', () => resolve());
+    worker.once('error', (error) => reject(error));
+  });
+  return { post: (message) => worker.postMessage(message), ready, terminate: () => void worker.terminate() };
+}
