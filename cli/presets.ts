@@ -16,6 +16,8 @@ export interface Preset {
   weightDecay?: number;
   /** Multiply the learning rate by this after every epoch. */
   decay?: number;
+  /** Straighten each digit before the first layer (a Deskew layer). */
+  deskew?: boolean;
 }
 
 export const presets: Record<string, Preset> = {

@@ -32,6 +32,9 @@ Options:
   --weight-decay N     L2 weight decay λ
   --dropout N          dropout rate after each hidden layer, 0 to < 1
   --init NAME          ${initializerNames.join(', ')}
+  --deskew             straighten each digit before the first layer, as in LeCun's MNIST table
+                       (part of the saved model, so eval, predict and the web app do it too);
+                       --no-deskew turns off a preset's
   --batch N            mini-batch size
   --epochs N           passes over the training set
   --seed N             seed for initial weights, shuffling and dropout (default 1)
@@ -67,6 +70,7 @@ interface TrainSettings {
   weightDecay: number;
   dropout: number;
   initializer: Initializer | undefined;
+  deskew: boolean;
   batchSize: number;
   epochs: number;
   seed: number;
@@ -77,7 +81,7 @@ interface TrainSettings {
 
 const runFlags = [
   'preset', 'layers', 'activation', 'output', 'loss', 'optimizer', 'lr', 'lr-decay', 'momentum',
-  'nesterov', 'weight-decay', 'dropout', 'init', 'batch', 'epochs', 'seed', 'limit', 'test-limit',
+  'nesterov', 'weight-decay', 'dropout', 'init', 'deskew', 'no-deskew', 'batch', 'epochs', 'seed', 'limit', 'test-limit',
 ] as const;
 
 export async function train(args: string[]): Promise<void> {
@@ -86,7 +90,7 @@ export async function train(args: string[]): Promise<void> {
     output: { type: 'string' }, loss: { type: 'string' }, optimizer: { type: 'string' },
     lr: { type: 'string' }, 'lr-decay': { type: 'string' }, momentum: { type: 'string' },
     nesterov: { type: 'boolean' }, 'weight-decay': { type: 'string' }, dropout: { type: 'string' },
-    init: { type: 'string' }, batch: { type: 'string' }, epochs: { type: 'string' },
+    init: { type: 'string' }, deskew: { type: 'boolean' }, 'no-deskew': { type: 'boolean' }, batch: { type: 'string' }, epochs: { type: 'string' },
     seed: { type: 'string' }, limit: { type: 'string' }, 'test-limit': { type: 'string' },
     out: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' },
     checkpoint: { type: 'string' }, resume: { type: 'string' },
@@ -120,6 +124,7 @@ export async function train(args: string[]): Promise<void> {
     random.reseed(settings.seed);
     network = Network.perceptron(settings.layers, settings.activation, settings.output, {
       backend, random, initializer: settings.initializer, dropout: settings.dropout,
+      deskew: settings.deskew ? { width: 28, height: 28 } : undefined,
     });
   }
   const { epochs, batchSize, out } = settings;
@@ -199,6 +204,7 @@ export async function train(args: string[]): Promise<void> {
     batchSize,
     initializer: settings.initializer ?? 'default',
     dropout: settings.dropout,
+    deskew: settings.deskew,
     data: `MNIST train (first ${trainSet.length})`,
     testAccuracy: test.accuracy,
     testSize: testSet.length,
@@ -239,6 +245,7 @@ function settingsFromFlags(values: FlagValues): TrainSettings {
     nesterov: (values.nesterov as boolean | undefined) ?? false,
     weightDecay: numberFlag('weight-decay', text('weight-decay'), preset.weightDecay ?? 0, { min: 0 }),
     dropout: numberFlag('dropout', text('dropout'), preset.dropout ?? 0, { min: 0, max: 0.95 }),
+    deskew: values['no-deskew'] ? false : (values.deskew as boolean | undefined) ?? preset.deskew ?? false,
     initializer: text('init') === undefined ? preset.initializer : choiceFlag('init', text('init'), initializerNames, 'glorot'),
     batchSize: numberFlag('batch', text('batch'), preset.batchSize, { min: 1, integer: true }),
     epochs: numberFlag('epochs', text('epochs'), preset.epochs, { min: 1, integer: true }),

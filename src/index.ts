@@ -18,6 +18,8 @@ export { ReLU, LeakyReLU } from './layers/relu.js';
 export { Tanh } from './layers/tanh.js';
 export { Softmax } from './layers/softmax.js';
 export { Dropout } from './layers/dropout.js';
+export { Deskew } from './layers/deskew.js';
+export { deskewImage } from './data/deskew.js';
 export {
   Network, activationNames, type ActivationName, type NetworkOptions, type NeuronLayer, type Neuron,
 } from './network.js';

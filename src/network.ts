@@ -8,6 +8,7 @@ import { LeakyReLU, ReLU } from './layers/relu.js';
 import { Tanh } from './layers/tanh.js';
 import { Softmax } from './layers/softmax.js';
 import { Dropout } from './layers/dropout.js';
+import { Deskew } from './layers/deskew.js';
 import { initialize, type Initializer } from './initializers.js';
 import { Random } from './random.js';
 import { reuseTensor, Tensor } from './tensor.js';
@@ -68,11 +69,13 @@ export class Network {
   constructor(specs: readonly LayerSpec[], options: NetworkOptions = {}) {
     if (specs.length === 0) throw new RangeError('Network: needs at least one layer');
     const first = specs[0];
-    if (first.type !== 'dense') throw new RangeError('Network: the first layer must be dense');
+    if (first.type !== 'dense' && first.type !== 'deskew') {
+      throw new RangeError('Network: the first layer must be dense (or deskew, then dense)');
+    }
     this.backend = options.backend ?? defaultBackend();
     this.random = options.random ?? new Random(options.seed ?? 1);
     const layers: Layer[] = [];
-    let width = first.inputs;
+    let width = first.type === 'dense' ? first.inputs : first.width * first.height;
     for (const [i, spec] of specs.entries()) {
       const layer = buildLayer(spec, this.backend, this.random);
       try {
@@ -83,7 +86,7 @@ export class Network {
       layers.push(layer);
     }
     this.layers = layers;
-    this.inputSize = first.inputs;
+    this.inputSize = first.type === 'dense' ? first.inputs : first.width * first.height;
     this.outputSize = width;
     for (const [i, layer] of layers.entries()) {
       if (layer instanceof Dense) {
@@ -95,15 +98,16 @@ export class Network {
   /**
    * The usual multilayer perceptron: Dense layers of the given sizes, each hidden one followed by
    * `activation`, and the last one by `output`. sizes [784, 16, 16, 10] is the video's network.
+   * With `deskew`, a Deskew layer straightens each input image first.
    */
   static perceptron(
     sizes: readonly number[],
     activation: ActivationName = 'sigmoid',
     output: ActivationName = activation,
-    options: NetworkOptions & { dropout?: number } = {},
+    options: NetworkOptions & { dropout?: number; deskew?: { width: number; height: number } } = {},
   ): Network {
     if (sizes.length < 2) throw new RangeError('Network.perceptron: needs at least two sizes');
-    const specs: LayerSpec[] = [];
+    const specs: LayerSpec[] = options.deskew ? [{ type: 'deskew', ...options.deskew }] : [];
     for (let i = 1; i < sizes.length; i++) {
       specs.push({ type: 'dense', inputs: sizes[i - 1], outputs: sizes[i] });
       const last = i === sizes.length - 1;
@@ -147,14 +151,20 @@ export class Network {
 
   private fusedLoss = false;
 
+  /** The index of the first layer with parameters; backward stops there. */
+  private get firstLearning(): number {
+    return Math.max(0, this.layers.findIndex((layer) => layer.params.length > 0));
+  }
+
   /** Backpropagation: fills every parameter's grad from the gradient that loss() left. */
   backward(): void {
     if (this.dy === undefined) throw new Error('Network.backward: call loss first');
     let dy: Tensor | undefined = this.dy;
     const top = this.layers.length - (this.fusedLoss ? 2 : 1);
-    for (let i = top; i >= 0; i--) {
-      // The first layer's dx would be the gradient for the input pixels: nobody needs it.
-      dy = this.layers[i].backward(dy!, i > 0);
+    for (let i = top; i >= this.firstLearning; i--) {
+      // Below the first layer with parameters, gradients have no use: that layer's dx would be
+      // the gradient for the input pixels, which nobody learns.
+      dy = this.layers[i].backward(dy!, i > this.firstLearning);
     }
   }
 
@@ -175,8 +185,10 @@ export class Network {
 
   /** The video's picture: the input layer, then one layer per Dense and its squishification. */
   neuronLayers(): NeuronLayer[] {
+    // The input layer shows what the first Dense layer sees: the deskewed image where there is one.
+    const firstDense = this.layers.find((layer): layer is Dense => layer instanceof Dense);
     const result: NeuronLayer[] = [
-      { size: this.inputSize, dense: undefined, squish: 'identity', z: undefined, activation: this.lastInput },
+      { size: this.inputSize, dense: undefined, squish: 'identity', z: undefined, activation: firstDense?.input ?? this.lastInput },
     ];
     for (const [i, layer] of this.layers.entries()) {
       if (!(layer instanceof Dense)) continue;
@@ -259,6 +271,8 @@ function buildLayer(spec: LayerSpec, backend: Backend, random: Random): Layer {
       return new Softmax(backend);
     case 'dropout':
       return new Dropout(backend, spec.rate, random);
+    case 'deskew':
+      return new Deskew(backend, spec.width, spec.height);
     default:
       throw new RangeError(`unknown layer type "${(spec as { type: unknown }).type}"`);
   }

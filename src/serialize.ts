@@ -311,6 +311,13 @@ export function checkLayerSpec(value: unknown, field: string, fail: Fail): Layer
         fail(`${field}.slope`, `must be a number in [0, 1), got ${show(value.slope)}`);
       }
       return { type: 'leaky-relu', slope: value.slope as number };
+    case 'deskew':
+      for (const key of ['width', 'height'] as const) {
+        if (!wholeNumber(value[key], 1, 4096)) {
+          fail(`${field}.${key}`, `must be a whole number from 1 to 4096, got ${show(value[key])}`);
+        }
+      }
+      return { type: 'deskew', width: value.width as number, height: value.height as number };
     case 'dropout':
       if (typeof value.rate !== 'number' || !(value.rate >= 0 && value.rate < 1)) {
         fail(`${field}.rate`, `must be a number in [0, 1), got ${show(value.rate)}`);
@@ -319,7 +326,7 @@ export function checkLayerSpec(value: unknown, field: string, fail: Fail): Layer
     default:
       return fail(
         `${field}.type`,
-        `must be one of dense, sigmoid, relu, leaky-relu, tanh, softmax, dropout; got ${show(value.type)}`,
+        `must be one of dense, sigmoid, relu, leaky-relu, tanh, softmax, dropout, deskew; got ${show(value.type)}`,
       );
   }
 }

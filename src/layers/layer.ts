@@ -21,7 +21,8 @@ export type LayerSpec =
   | { type: 'leaky-relu'; slope: number }
   | { type: 'tanh' }
   | { type: 'softmax' }
-  | { type: 'dropout'; rate: number };
+  | { type: 'dropout'; rate: number }
+  | { type: 'deskew'; width: number; height: number };
 
 export type LayerType = LayerSpec['type'];
 
