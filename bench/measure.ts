@@ -1,0 +1,186 @@
+/**
+ * What run.ts and its child processes say to each other, and the timing helpers every
+ * JavaScript child shares. A child reads one ChildSpec (JSON, the argument after --spec), measures,
+ * and prints one line `BENCH-RESULT {json}` on stdout; anything else it prints is ignored, so a
+ * peer's own chatter cannot break the protocol. torch.py follows the same protocol.
+ */
+import type { TrainingWorkload } from './workloads.js';
+
+export const resultMarker = 'BENCH-RESULT ';
+
+export interface MnistPaths {
+  trainImages: string;
+  trainLabels: string;
+  testImages: string;
+  testLabels: string;
+}
+
+export interface ChildSpec {
+  system: 'glassbox' | 'tfjs' | 'torch';
+  /** glassbox: 'wasm' or 'reference'; tfjs: 'wasm' or 'cpu'; torch: 'cpu'. */
+  backend: string;
+  threads: number;
+  workload: TrainingWorkload;
+  /** Epochs measured after the warm-up; the result is their median. */
+  epochs: number;
+  /**
+   * The longest one measured epoch may take. A slower system trains each measured epoch on the
+   * first N digits only, N whole batches chosen from the warm-up's speed, and the time is scaled
+   * up to 60,000 digits (the result says so).
+   */
+  budgetSeconds: number;
+  /** Digits in the warm-up pass, which also measures the speed for the budget. */
+  warmupExamples: number;
+  /** After training, run W3: the whole test set in one call, then single digits. */
+  inference: boolean;
+  /** W3: timed calls on the 10,000 test digits. */
+  batchCalls: number;
+  /** W3: single-digit calls are timed in blocks of this many, after as many warm-up calls. */
+  singleBlockCalls: number;
+  singleBlocks: number;
+  mnist: MnistPaths;
+}
+
+export interface InferenceResult {
+  /** Median milliseconds for all 10,000 test digits in one call (forward pass to probabilities). */
+  batchMilliseconds: number;
+  batchCalls: number;
+  /** Median over blocks of the mean microseconds per single-digit call. */
+  singleMicroseconds: number;
+  singleCalls: number;
+}
+
+export interface ChildResult {
+  system: ChildSpec['system'];
+  backend: string;
+  threads: number;
+  workload: TrainingWorkload['id'];
+  /** What ran, in words, e.g. "wasm-simd, shared memory". */
+  label: string;
+  /** Median seconds per 60,000-digit epoch. */
+  secondsPerEpoch: number;
+  /** Each measured epoch, scaled to 60,000 digits. */
+  epochSeconds: number[];
+  /** Digits each measured epoch really trained on (60,000 unless time-boxed). */
+  examplesPerEpoch: number;
+  trainExamples: number;
+  /** CPU seconds per wall second while measuring epochs: about `threads` when the machine was quiet. */
+  cpuShare: number;
+  /** Test accuracy after the measured epochs: proof that the network really learned. */
+  testAccuracy: number;
+  inference?: InferenceResult;
+  /** The machine's one-minute load average just before the child started (set by run.ts). */
+  loadAverage?: number;
+  /** Anything worth recording about how it ran (library versions, BLAS, flags). */
+  details: Record<string, unknown>;
+}
+
+/** The result of a child that could not run its system, with the reason. */
+export interface ChildSkip {
+  skipped: string;
+}
+
+export function readSpec(argv: readonly string[]): ChildSpec {
+  const at = argv.indexOf('--spec');
+  if (at < 0 || argv[at + 1] === undefined) throw new Error('expected --spec JSON (run bench/run.ts)');
+  return JSON.parse(argv[at + 1]) as ChildSpec;
+}
+
+/** Prints a child's one result line (a ChildResult, a ChildSkip, or another child's record). */
+export function emit(result: object): void {
+  process.stdout.write(`${resultMarker}${JSON.stringify(result)}\n`);
+}
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/**
+ * Digits per measured epoch: all of `total` when an epoch at `secondsPerExample` fits within
+ * `budgetSeconds`, else the whole batches that fit (at least ten batches, so that one slow batch
+ * cannot decide the result).
+ */
+export function examplesWithinBudget(
+  secondsPerExample: number, budgetSeconds: number, batchSize: number, total: number,
+): number {
+  if (secondsPerExample * total <= budgetSeconds) return total;
+  const batches = Math.floor(budgetSeconds / secondsPerExample / batchSize);
+  return Math.min(total, Math.max(10, batches) * batchSize);
+}
+
+/**
+ * The training measurement every JavaScript child shares: a warm-up epoch on the first
+ * `warmupExamples` digits (JIT, caches, and the speed the budget needs), then `spec.epochs`
+ * measured epochs, each scaled to `total` digits when the budget cut it short.
+ * `trainEpoch(examples)` trains one shuffled epoch on the first `examples` digits and returns its
+ * seconds.
+ */
+export async function measureEpochs(
+  spec: ChildSpec, total: number, trainEpoch: (examples: number) => Promise<number>,
+): Promise<{ epochSeconds: number[]; examplesPerEpoch: number; cpuShare: number }> {
+  const batchSize = spec.workload.batchSize;
+  const warmup = Math.min(total, Math.ceil(spec.warmupExamples / batchSize) * batchSize);
+  const warmupSeconds = await trainEpoch(warmup);
+  const examples = examplesWithinBudget(warmupSeconds / warmup, spec.budgetSeconds, batchSize, total);
+  const epochSeconds: number[] = [];
+  const cpu = process.cpuUsage();
+  const started = seconds();
+  for (let epoch = 0; epoch < spec.epochs; epoch++) {
+    epochSeconds.push((await trainEpoch(examples)) * (total / examples));
+  }
+  return { epochSeconds, examplesPerEpoch: examples, cpuShare: cpuShare(cpu, started) };
+}
+
+/**
+ * CPU seconds this process used since `cpu` per wall-clock second since `started`: near the
+ * thread count on a quiet machine, lower when other processes took the cores.
+ */
+export function cpuShare(cpu: NodeJS.CpuUsage, started: number): number {
+  const used = process.cpuUsage(cpu);
+  return (used.user + used.system) / 1e6 / (seconds() - started);
+}
+
+/** Seconds since an arbitrary start, at sub-millisecond resolution. */
+export function seconds(): number {
+  return performance.now() / 1000;
+}
+
+/**
+ * Times `call` the way W3 asks: `batchCalls` calls on the whole test set after one warm-up call,
+ * and single-digit calls in `blocks` blocks of `blockCalls` after a warm-up block. Medians.
+ */
+export function timeInference(
+  batch: () => void, single: () => void, spec: ChildSpec,
+): InferenceResult {
+  batch();
+  const batchTimes: number[] = [];
+  for (let i = 0; i < spec.batchCalls; i++) {
+    const started = seconds();
+    batch();
+    batchTimes.push(seconds() - started);
+  }
+  for (let i = 0; i < spec.singleBlockCalls; i++) single();
+  const blockTimes: number[] = [];
+  for (let block = 0; block < spec.singleBlocks; block++) {
+    const started = seconds();
+    for (let i = 0; i < spec.singleBlockCalls; i++) single();
+    blockTimes.push((seconds() - started) / spec.singleBlockCalls);
+  }
+  return {
+    batchMilliseconds: median(batchTimes) * 1e3,
+    batchCalls: spec.batchCalls,
+    singleMicroseconds: median(blockTimes) * 1e6,
+    singleCalls: spec.singleBlocks * spec.singleBlockCalls,
+  };
+}
+
+/** Runs a child's main function, turning any failure into a one-line message and exit code 1. */
+export function runChild(main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${(error as Error).stack ?? error}\n`);
+    process.exitCode = 1;
+  });
+}

