@@ -1,17 +1,19 @@
 // Elementwise arithmetic on float32: the bias add, the bias gradient's column sums, and the
 // product used by dropout. Pointers are byte addresses; outputs may be the same array as an input.
-import { loadPair, loadPartial, storePair, storePartial } from './vector';
+import { highToFloat64, loadPartial, lowToFloat64, storePartial, toFloat32 } from './vector';
 
 /** out[i, j] = a[i, j] + row[j], for a and out [rows, n]. */
 export function addRowVector(out: usize, a: usize, row: usize, rows: i32, n: i32): void {
   for (let i = 0; i < rows; i++) {
     const start = <usize>i * n * 4;
-    for (let j = 0; j < n; j += 4) {
-      const at = <usize>j << 2;
-      const v = f32x4.add(loadPartial(a + start + at, n - j), loadPartial(row + at, n - j));
-      storePartial(out + start + at, v, n - j);
-    }
+    let j = 0;
+    for (; j + 4 <= n; j += 4) addStep(out + start, a + start, row, <usize>j << 2, 4);
+    if (j < n) addStep(out + start, a + start, row, <usize>j << 2, n - j);
   }
+}
+
+@inline function addStep(out: usize, a: usize, row: usize, at: usize, lanes: i32): void {
+  storePartial(out + at, f32x4.add(loadPartial(a + at, lanes), loadPartial(row + at, lanes)), lanes);
 }
 
 /**
@@ -19,20 +21,34 @@ export function addRowVector(out: usize, a: usize, row: usize, rows: i32, n: i32
  * order, as the reference's do, so the results agree to the last bit whatever cancels.
  */
 export function sumRows(out: usize, a: usize, rows: i32, n: i32, accumulate: bool): void {
-  for (let j = 0; j < n; j += 2) {
-    const at = <usize>j << 2;
-    const pair = n - j >= 2;
-    let sum = f64x2.splat(0);
-    for (let i = 0; i < rows; i++) sum = f64x2.add(sum, loadPair(a + <usize>i * n * 4 + at, pair));
-    if (accumulate) sum = f64x2.add(loadPair(out + at, pair), sum);
-    storePair(out + at, sum, pair);
+  let j = 0;
+  for (; j + 4 <= n; j += 4) sumRowsStep(out, a, rows, n, <usize>j << 2, 4, accumulate);
+  if (j < n) sumRowsStep(out, a, rows, n, <usize>j << 2, n - j, accumulate);
+}
+
+@inline function sumRowsStep(out: usize, a: usize, rows: i32, n: i32, at: usize, lanes: i32, accumulate: bool): void {
+  let low = f64x2.splat(0);
+  let high = f64x2.splat(0);
+  for (let i = 0; i < rows; i++) {
+    const v = loadPartial(a + <usize>i * n * 4 + at, lanes);
+    low = f64x2.add(low, lowToFloat64(v));
+    high = f64x2.add(high, highToFloat64(v));
   }
+  if (accumulate) {
+    const before = loadPartial(out + at, lanes);
+    low = f64x2.add(lowToFloat64(before), low);
+    high = f64x2.add(highToFloat64(before), high);
+  }
+  storePartial(out + at, toFloat32(low, high), lanes);
 }
 
 /** out = a ⊙ b. */
 export function multiply(out: usize, a: usize, b: usize, count: i32): void {
-  for (let i = 0; i < count; i += 4) {
-    const at = <usize>i << 2;
-    storePartial(out + at, f32x4.mul(loadPartial(a + at, count - i), loadPartial(b + at, count - i)), count - i);
-  }
+  let i = 0;
+  for (; i + 4 <= count; i += 4) multiplyStep(out, a, b, <usize>i << 2, 4);
+  if (i < count) multiplyStep(out, a, b, <usize>i << 2, count - i);
+}
+
+@inline function multiplyStep(out: usize, a: usize, b: usize, at: usize, lanes: i32): void {
+  storePartial(out + at, f32x4.mul(loadPartial(a + at, lanes), loadPartial(b + at, lanes)), lanes);
 }

@@ -2,7 +2,7 @@
 // relative), with the IEEE edge cases the reference gets from Math.exp and Math.tanh:
 // e^(+Inf) = +Inf, e^(−Inf) = 0, NaN stays NaN, and results below float32's smallest normal
 // number come out as subnormals rather than 0.
-import { madd } from './vector';
+import { highToFloat64, lowToFloat64, madd, toFloat32 } from './vector';
 
 // ln 2 split in two (Cody and Waite): LN2_HI has 9 significant bits, so n·LN2_HI is exact for
 // every |n| ≤ 150 and x − n·LN2_HI loses nothing.
@@ -32,14 +32,14 @@ export function exp4(x: v128): v128 {
  * the result once |x − y| passes 16). Softmax needs this, as its inputs are x − max.
  */
 export function expDifference4(x: v128, y: v128): v128 {
-  const dLow = clamp2(f64x2.sub(f64x2.promote_low_f32x4(x), f64x2.promote_low_f32x4(y)));
-  const dHigh = clamp2(f64x2.sub(f64x2.promote_low_f32x4(upperHalf(x)), f64x2.promote_low_f32x4(upperHalf(y))));
+  const dLow = clamp2(f64x2.sub(lowToFloat64(x), lowToFloat64(y)));
+  const dHigh = clamp2(f64x2.sub(highToFloat64(x), highToFloat64(y)));
   const nLow = f64x2.nearest(f64x2.mul(dLow, f64x2.splat(LOG2_E_64)));
   const nHigh = f64x2.nearest(f64x2.mul(dHigh, f64x2.splat(LOG2_E_64)));
   // |n| ≤ 150, so n·ln 2 in float64 is within 3e-14 of exact: far below float32's resolution.
   const rLow = f64x2.sub(dLow, f64x2.mul(nLow, f64x2.splat(LN2_64)));
   const rHigh = f64x2.sub(dHigh, f64x2.mul(nHigh, f64x2.splat(LN2_64)));
-  return expReduced(joinHalves(rLow, rHigh), joinHalves(nLow, nHigh));
+  return expReduced(toFloat32(rLow, rHigh), toFloat32(nLow, nHigh));
 }
 
 const LOG2_E_64: f64 = 1.4426950408889634;
@@ -48,15 +48,6 @@ const LN2_64: f64 = 0.6931471805599453;
 /** Clamps two float64 lanes as exp4 clamps its input (NaN passes through). */
 @inline function clamp2(d: v128): v128 {
   return f64x2.max(f64x2.min(d, f64x2.splat(HIGHEST)), f64x2.splat(LOWEST));
-}
-
-/** Two float64 pairs, rounded to float32, as one vector of four. */
-@inline function joinHalves(low: v128, high: v128): v128 {
-  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(low), f32x4.demote_f64x2_zero(high), 0, 1, 4, 5);
-}
-
-@inline function upperHalf(v: v128): v128 {
-  return v128.shuffle<f32>(v, v, 2, 3, 2, 3);
 }
 
 /**

@@ -1,5 +1,7 @@
-// Helpers for walking float32 arrays four lanes at a time, with the last one to three elements
-// loaded into (and stored from) a partly used vector, so that every kernel has one code path.
+// Helpers for walking float32 arrays four lanes at a time. Each kernel computes four elements in
+// one inlined function and calls it twice: in its main loop with `lanes` 4, where loadPartial
+// and storePartial fold to plain vector loads and stores, and once for the last one to three
+// elements, which go through a partly used vector.
 
 /** Loads `count` (1 to 4) floats from `at` into the low lanes; the other lanes are 0. */
 @inline export function loadPartial(at: usize, count: i32): v128 {
@@ -22,16 +24,19 @@
   if (count > 2) store<f32>(at, f32x4.extract_lane(v, 2), 8);
 }
 
-/** Two float32s at `at` (or, unless `pair`, one and a 0) as two float64 lanes. */
-@inline export function loadPair(at: usize, pair: bool): v128 {
-  return f64x2.promote_low_f32x4(pair ? v128.load64_zero(at) : v128.load32_zero(at));
+/** Lanes 0 and 1 of a float32 vector as two float64 lanes (exactly). */
+@inline export function lowToFloat64(v: v128): v128 {
+  return f64x2.promote_low_f32x4(v);
 }
 
-/** Two float64 lanes rounded to float32 and stored at `at` (only the first unless `pair`). */
-@inline export function storePair(at: usize, v: v128, pair: bool): void {
-  const result = f32x4.demote_f64x2_zero(v);
-  store<f32>(at, f32x4.extract_lane(result, 0));
-  if (pair) store<f32>(at, f32x4.extract_lane(result, 1), 4);
+/** Lanes 2 and 3 of a float32 vector as two float64 lanes (exactly). */
+@inline export function highToFloat64(v: v128): v128 {
+  return f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 2, 3));
+}
+
+/** Two pairs of float64 lanes, each rounded to float32, as one vector of four. */
+@inline export function toFloat32(low: v128, high: v128): v128 {
+  return v128.shuffle<f32>(f32x4.demote_f64x2_zero(low), f32x4.demote_f64x2_zero(high), 0, 1, 4, 5);
 }
 
 /** a·b + c: fused where the runtime has relaxed SIMD (the relaxed build), else multiply and add. */
