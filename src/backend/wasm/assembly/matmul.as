@@ -1,6 +1,6 @@
 // The matrix kernel: C = op(A)·op(B) (or C += ...) on float32, blocked for the caches, packed into
 // panels, and computed 4 rows × 8 columns at a time in eight f32x4 accumulators.
-import { madd } from './vector';
+import { loadPartial, madd } from './vector';
 
 // Blocking sizes, in elements. A 4×8 tile needs 8 accumulators + 2 B vectors + 1 A splat: 11 of
 // V8's 16 SIMD registers; a larger tile spills. KC keeps one packed B panel (8·KC floats) in L1,
@@ -47,75 +47,80 @@ export function matmulScratchBytes(): usize {
 }
 
 // Packing returns whether every packed value was finite; zero-skipping in the other operand is
-// allowed only then, because 0·Inf and 0·NaN must still give NaN.
+// allowed only then, because 0·Inf and 0·NaN must still give NaN. The check adds vectors before
+// testing them, which may call a block of huge finite numbers non-finite (their sum overflows):
+// that only turns skipping off for the block.
+
+/** Appends depth p to a skip list when v is not all zero; returns the new length. */
+@inline function record(list: usize, count: i32, p: i32, v: v128): i32 {
+  store<i32>(list + (<usize>count << 2), p);
+  return count + <i32>anyNonZero(v);
+}
+
+/** Transposes four rows of four floats into four columns, stored 16 bytes apart from `dst`. */
+@inline function transpose4(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, step: usize): void {
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+  v128.store(dst + step, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + step * 2, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + step * 3, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+}
 
 /**
  * Packs rows [i0, i0 + mc) × depth [p0, p0 + kc) of op(A) into panels of MR rows: panel r holds,
- * for each p, the MR values op(A)[i0 + MR·r .. + MR, p0 + p], zero-padded from row iEnd on (the
- * end of the rows this call computes; op(A) has m rows, which is also A's stride when transposed). Also lists, per
- * panel, the p whose MR values are not all zero.
+ * for each p, the MR values op(A)[i0 + MR·r .. + MR, p0 + p], zero from row iEnd on (the end of
+ * the rows this call computes; op(A) has m rows, which is A's stride when transposed) and past
+ * depth kc. Also lists, per panel, the depths whose MR values are not all zero.
  */
 function packA(
   a: usize, m: i32, k: i32, transA: bool, iEnd: i32, i0: i32, mc: i32, p0: i32, kc: i32, s: usize,
 ): bool {
   let bad = i32x4.splat(0);
+  const zero = f32x4.splat(0);
   const panels = (mc + MR - 1) / MR;
   for (let r = 0; r < panels; r++) {
     const i = i0 + r * MR;
     const rows = min(MR, iEnd - i);
     let dst = s + PACK_A + <usize>(r * paddedDepth(kc) * MR * 4);
-    let list = s + LIST_A + <usize>(r * KC_PADDED * 4);
+    const list = s + LIST_A + <usize>(r * KC_PADDED * 4);
     let count = 0;
     let p = 0;
-    if (rows == MR && transA) {
-      // Stored [k, m]: the MR values for one p are adjacent.
+    if (transA) {
+      // Stored [k, m]: the values for one depth are adjacent.
       let src = a + (<usize>p0 * m + i) * 4;
       const stride = <usize>m * 4;
       for (; p < kc; p++) {
-        const v = v128.load(src);
+        const v = loadPartial(src, rows);
         v128.store(dst, v);
         bad = v128.or(bad, nonFinite(v));
-        store<i32>(list + (<usize>count << 2), p);
-        count += <i32>anyNonZero(v);
+        count = record(list, count, p, v);
         src += stride;
         dst += 16;
       }
-    } else if (rows == MR) {
-      // Stored [m, k]: read four rows four values at a time and transpose 4×4 in registers.
+    } else {
+      // Stored [m, k]: read the rows four values at a time and transpose 4×4 in registers; rows
+      // past the edge read as zeros.
       const stride = <usize>k * 4;
       let src = a + (<usize>i * k + p0) * 4;
       for (; p + 4 <= kc; p += 4) {
         const r0 = v128.load(src);
-        const r1 = v128.load(src + stride);
-        const r2 = v128.load(src + stride * 2);
-        const r3 = v128.load(src + stride * 3);
-        const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
-        const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
-        const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
-        const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-        const v0 = v128.shuffle<f32>(t0, t1, 0, 1, 4, 5);
-        const v1 = v128.shuffle<f32>(t0, t1, 2, 3, 6, 7);
-        const v2 = v128.shuffle<f32>(t2, t3, 0, 1, 4, 5);
-        const v3 = v128.shuffle<f32>(t2, t3, 2, 3, 6, 7);
-        v128.store(dst, v0);
-        v128.store(dst, v1, 16);
-        v128.store(dst, v2, 32);
-        v128.store(dst, v3, 48);
-        bad = v128.or(bad, v128.or(v128.or(nonFinite(v0), nonFinite(v1)), v128.or(nonFinite(v2), nonFinite(v3))));
-        store<i32>(list + (<usize>count << 2), p);
-        count += <i32>anyNonZero(v0);
-        store<i32>(list + (<usize>count << 2), p + 1);
-        count += <i32>anyNonZero(v1);
-        store<i32>(list + (<usize>count << 2), p + 2);
-        count += <i32>anyNonZero(v2);
-        store<i32>(list + (<usize>count << 2), p + 3);
-        count += <i32>anyNonZero(v3);
+        const r1 = rows > 1 ? v128.load(src + stride) : zero;
+        const r2 = rows > 2 ? v128.load(src + stride * 2) : zero;
+        const r3 = rows > 3 ? v128.load(src + stride * 3) : zero;
+        transpose4(r0, r1, r2, r3, dst, 16);
+        bad = v128.or(bad, nonFinite(f32x4.add(f32x4.add(r0, r1), f32x4.add(r2, r3))));
+        count = record(list, count, p, v128.load(dst));
+        count = record(list, count, p + 1, v128.load(dst, 16));
+        count = record(list, count, p + 2, v128.load(dst, 32));
+        count = record(list, count, p + 3, v128.load(dst, 48));
         src += 16;
         dst += 64;
       }
     }
-    // The remainder, panels cut short by the edge of the matrix and the zero padding, one value
-    // at a time.
+    // The last few depths and the zero padding, one value at a time.
     for (; p < paddedDepth(kc); p++) {
       const pp = p0 + p;
       for (let rr = 0; rr < MR; rr++) {
@@ -128,10 +133,7 @@ function packA(
       }
       const v = v128.load(dst);
       bad = v128.or(bad, nonFinite(v));
-      if (p < kc) {
-        store<i32>(list + (<usize>count << 2), p);
-        count += <i32>anyNonZero(v);
-      }
+      if (p < kc) count = record(list, count, p, v);
       dst += 16;
     }
     store<i32>(list + (<usize>count << 2), kc);
@@ -142,62 +144,56 @@ function packA(
 
 /**
  * Packs depth [p0, p0 + kc) × columns [j0, j0 + nc) of op(B) into panels of NR columns: panel c
- * holds, for each p, the NR values op(B)[p0 + p, j0 + NR·c .. + NR], zero-padded past n. Also
- * lists, per panel, the p whose NR values are not all zero.
+ * holds, for each p, the NR values op(B)[p0 + p, j0 + NR·c .. + NR], zero past column n and past
+ * depth kc. Also lists, per panel, the depths whose NR values are not all zero.
  */
 function packB(b: usize, n: i32, k: i32, transB: bool, j0: i32, nc: i32, p0: i32, kc: i32, s: usize): bool {
   let bad = i32x4.splat(0);
+  const zero = f32x4.splat(0);
   const panels = (nc + NR - 1) / NR;
   for (let c = 0; c < panels; c++) {
     const j = j0 + c * NR;
     const cols = min(NR, n - j);
     let dst = s + PACK_B + <usize>(c * paddedDepth(kc) * NR * 4);
-    let list = s + LIST_B + <usize>(c * KC_PADDED * 4);
+    const list = s + LIST_B + <usize>(c * KC_PADDED * 4);
     let count = 0;
     let p = 0;
-    if (cols == NR && !transB) {
-      // Stored [k, n]: the NR values for one p are adjacent.
+    if (!transB) {
+      // Stored [k, n]: the values for one depth are adjacent.
       let src = b + (<usize>p0 * n + j) * 4;
       const stride = <usize>n * 4;
       for (; p < kc; p++) {
-        const v0 = v128.load(src);
-        const v1 = v128.load(src, 16);
+        const v0 = loadPartial(src, cols);
+        const v1 = cols > 4 ? loadPartial(src + 16, cols - 4) : zero;
         v128.store(dst, v0);
         v128.store(dst, v1, 16);
-        bad = v128.or(bad, v128.or(nonFinite(v0), nonFinite(v1)));
-        store<i32>(list + (<usize>count << 2), p);
-        count += <i32>(anyNonZero(v0) | anyNonZero(v1));
+        bad = v128.or(bad, nonFinite(f32x4.add(v0, v1)));
+        count = record(list, count, p, v128.or(v0, v1));
         src += stride;
         dst += 32;
       }
-    } else if (cols == NR) {
+    } else {
       // Stored [n, k]: eight columns of op(B) are eight rows in memory; transpose 4×4 twice.
+      // Columns past the edge read as zeros.
       const stride = <usize>k * 4;
       let src = b + (<usize>j * k + p0) * 4;
       for (; p + 4 <= kc; p += 4) {
-        for (let half = 0; half < 2; half++) {
-          const base = src + stride * <usize>(half * 4);
-          const r0 = v128.load(base);
-          const r1 = v128.load(base + stride);
-          const r2 = v128.load(base + stride * 2);
-          const r3 = v128.load(base + stride * 3);
-          const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
-          const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
-          const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
-          const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-          const out = dst + <usize>(half * 16);
-          v128.store(out, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
-          v128.store(out, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 32);
-          v128.store(out, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 64);
-          v128.store(out, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 96);
-        }
-        for (let q = 0; q < 4; q++) {
-          const v0 = v128.load(dst + <usize>(q * 32));
-          const v1 = v128.load(dst + <usize>(q * 32), 16);
-          bad = v128.or(bad, v128.or(nonFinite(v0), nonFinite(v1)));
-          store<i32>(list + (<usize>count << 2), p + q);
-          count += <i32>(anyNonZero(v0) | anyNonZero(v1));
-        }
+        const r0 = v128.load(src);
+        const r1 = cols > 1 ? v128.load(src + stride) : zero;
+        const r2 = cols > 2 ? v128.load(src + stride * 2) : zero;
+        const r3 = cols > 3 ? v128.load(src + stride * 3) : zero;
+        const r4 = cols > 4 ? v128.load(src + stride * 4) : zero;
+        const r5 = cols > 5 ? v128.load(src + stride * 5) : zero;
+        const r6 = cols > 6 ? v128.load(src + stride * 6) : zero;
+        const r7 = cols > 7 ? v128.load(src + stride * 7) : zero;
+        transpose4(r0, r1, r2, r3, dst, 32);
+        transpose4(r4, r5, r6, r7, dst + 16, 32);
+        const sum = f32x4.add(f32x4.add(f32x4.add(r0, r1), f32x4.add(r2, r3)), f32x4.add(f32x4.add(r4, r5), f32x4.add(r6, r7)));
+        bad = v128.or(bad, nonFinite(sum));
+        count = record(list, count, p, v128.or(v128.load(dst), v128.load(dst, 16)));
+        count = record(list, count, p + 1, v128.or(v128.load(dst, 32), v128.load(dst, 48)));
+        count = record(list, count, p + 2, v128.or(v128.load(dst, 64), v128.load(dst, 80)));
+        count = record(list, count, p + 3, v128.or(v128.load(dst, 96), v128.load(dst, 112)));
         src += 16;
         dst += 128;
       }
@@ -214,11 +210,8 @@ function packB(b: usize, n: i32, k: i32, transB: bool, j0: i32, nc: i32, p0: i32
       }
       const v0 = v128.load(dst);
       const v1 = v128.load(dst, 16);
-      bad = v128.or(bad, v128.or(nonFinite(v0), nonFinite(v1)));
-      if (p < kc) {
-        store<i32>(list + (<usize>count << 2), p);
-        count += <i32>(anyNonZero(v0) | anyNonZero(v1));
-      }
+      bad = v128.or(bad, nonFinite(f32x4.add(v0, v1)));
+      if (p < kc) count = record(list, count, p, v128.or(v0, v1));
       dst += 32;
     }
     store<i32>(list + (<usize>count << 2), kc);
