@@ -7,6 +7,7 @@ import {
 import type { AppState } from './app-state.js';
 import { paintSigned, pixelCanvas } from './paint-pixels.js';
 import { paintBars } from './weight-bars.js';
+import { Visibility } from './visibility.js';
 import { cloneNetwork, copyWeights, setWeights } from './weights.js';
 
 /** First-layer neurons whose weight change is drawn: those the step moves most. */
@@ -31,8 +32,11 @@ export class BackpropPanel {
   private targetChosen = false;
   private before: Float32Array[] | undefined;
   private pending = false;
+  private stale = false;
+  private readonly visibility: Visibility;
   /** What the last step did, shown until the input changes. */
   private stepReport: { text: string; inputVersion: number } | undefined;
+  private readonly firstTiles: { tile: HTMLElement; canvas: HTMLCanvasElement; caption: HTMLElement }[] = [];
   /** The digit and its one-hot target, made once. */
   private x: Tensor | undefined;
   private y: Tensor | undefined;
@@ -58,6 +62,9 @@ export class BackpropPanel {
       this.elements.undo.disabled = true;
     });
     elements.undo.disabled = true;
+    this.visibility = new Visibility(elements.errors.closest('section') ?? elements.errors, () => {
+      if (this.stale) this.schedule();
+    });
   }
 
   /** The cost the shown model was trained with, or the natural one for its output layer. */
@@ -83,6 +90,11 @@ export class BackpropPanel {
 
   /** Recomputes at most once per frame: off-screen work should not slow the drawing down. */
   private schedule(): void {
+    if (!this.visibility.visible) {
+      this.stale = true;
+      return;
+    }
+    this.stale = false;
     if (this.pending) return;
     this.pending = true;
     requestAnimationFrame(() => {
@@ -177,17 +189,26 @@ export class BackpropPanel {
       for (const value of change) range = Math.max(range, Math.abs(value));
       return { j, change };
     });
-    this.elements.firstChange.replaceChildren(...changes.map(({ j, change }) => {
+    // The tiles are made once and repainted: this panel updates with every stroke and step.
+    while (this.firstTiles.length < changes.length) {
       const tile = document.createElement('figure');
       tile.className = 'tile still';
-      const canvas = pixelCanvas('heat-map', `Change of hidden neuron ${j}'s weights`);
-      paintSigned(canvas, change, 28, 28, range > 0 ? range : 1);
+      const canvas = pixelCanvas('heat-map', '');
       const caption = document.createElement('figcaption');
       caption.className = 'under';
-      caption.textContent = `neuron ${j}`;
       tile.append(canvas, caption);
-      return tile;
-    }));
+      this.firstTiles.push({ tile, canvas, caption });
+    }
+    const tiles = this.firstTiles.slice(0, changes.length);
+    changes.forEach(({ j, change }, k) => {
+      const { canvas, caption } = tiles[k];
+      paintSigned(canvas, change, 28, 28, range > 0 ? range : 1);
+      canvas.setAttribute('aria-label', `Change of hidden neuron ${j}'s weights`);
+      caption.textContent = `neuron ${j}`;
+    });
+    if (this.elements.firstChange.childElementCount !== tiles.length) {
+      this.elements.firstChange.replaceChildren(...tiles.map((t) => t.tile));
+    }
   }
 
   private apply(): void {

@@ -2,6 +2,7 @@
 // (when measured) the test digits that excite it most. Repainted as training changes the weights.
 import type { AppState } from './app-state.js';
 import { paintGrey, paintSigned, pixelCanvas } from './paint-pixels.js';
+import { Visibility } from './visibility.js';
 
 export interface GalleryOptions {
   /** Show the most exciting test digits under each picture. */
@@ -16,6 +17,10 @@ export class FeatureGallery {
   private tiles: { weights: HTMLCanvasElement; digits: HTMLElement | undefined }[] = [];
   private showAll = false;
   private pending = false;
+  /** Weights (or the whole network) changed while the gallery was off screen. */
+  private stale = false;
+  private staleLayers = false;
+  private readonly visibility: Visibility;
   private readonly grid = document.createElement('div');
   private readonly more = document.createElement('button');
 
@@ -28,7 +33,14 @@ export class FeatureGallery {
       this.build();
     });
     root.append(this.grid, this.more);
-    state.on('model', () => this.build());
+    this.visibility = new Visibility(root, () => {
+      if (this.staleLayers) this.build();
+      else if (this.stale) this.schedule();
+    });
+    state.on('model', () => {
+      if (this.visibility.visible) this.build();
+      else this.staleLayers = true;
+    });
     state.on('weights', () => this.schedule());
     state.on('analysis', () => this.paintDigits());
     this.build();
@@ -41,6 +53,8 @@ export class FeatureGallery {
   }
 
   private build(): void {
+    this.staleLayers = false;
+    this.stale = false;
     const layer = this.firstLayer();
     this.tiles = [];
     if (layer === undefined) {
@@ -81,6 +95,11 @@ export class FeatureGallery {
 
   /** At most one repaint per frame, however often training sends weights. */
   private schedule(): void {
+    if (!this.visibility.visible) {
+      this.stale = true;
+      return;
+    }
+    this.stale = false;
     if (this.pending) return;
     this.pending = true;
     requestAnimationFrame(() => {
@@ -96,6 +115,7 @@ export class FeatureGallery {
   }
 
   private paintDigits(): void {
+    if (this.staleLayers) return;
     const analysis = this.state.analysis;
     const test = this.state.testSet;
     const count = this.options.digitCount ?? 4;

@@ -12,6 +12,7 @@ import { loadDefaultModel, ModelPanel } from './model-panel.js';
 import { NetworkView } from './network-view.js';
 import { NeuronInspector } from './neuron-inspector.js';
 import { TrainingPanel } from './training-panel.js';
+import { WeightMontage } from './weight-montage.js';
 
 function byId<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
   new NetworkView(state, byId('network-stage'), byId<HTMLCanvasElement>('network'), byId('neuron-buttons'), byId('network-tooltip'));
   new NeuronInspector(state, byId('inspector'));
   new FeatureGallery(state, byId('feature-gallery'), { digits: true, limit: 16, digitCount: 4 });
-  new FeatureGallery(state, byId('train-weights'), { digits: false, limit: 16 });
+  new WeightMontage(state, byId('train-weights'), 32, 8);
   const training = new TrainingPanel(state, {
     form: byId<HTMLFormElement>('train-form'),
     start: byId<HTMLButtonElement>('train-start'),

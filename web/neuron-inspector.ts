@@ -43,8 +43,9 @@ export class NeuronInspector {
   private readonly curve: SquishCurve;
   private readonly curveBox = element('div', 'curve');
   private products = new Float32Array(0);
-  /** Whether the parts that depend only on weights need repainting. */
+  /** The neuron whose figures are built ("layer:index"), and whether its weights changed since. */
   private shownFor: string | undefined;
+  private weightsChanged = false;
   // Parts kept between updates, so that drawing only changes the numbers.
   private readout = element('div', 'readout');
   private weightsFigure = element('figure', 'weights-figure');
@@ -64,7 +65,7 @@ export class NeuronInspector {
     this.curve = new SquishCurve(this.curveBox);
     state.on('select', () => this.rebuild());
     state.on('model', () => this.rebuild());
-    state.on('weights', () => (this.shownFor = undefined));
+    state.on('weights', () => (this.weightsChanged = true));
     state.on('update', () => this.refresh());
     state.on('analysis', () => this.paintExcites());
     this.rebuild();
@@ -117,21 +118,27 @@ export class NeuronInspector {
     if (selected.layer >= layers.length || selected.index >= layers[selected.layer].size) return;
     const key = `${selected.layer}:${selected.index}`;
     if (this.shownFor !== key) {
-      this.paintWeights(selected);
+      this.buildWeights(selected);
       this.shownFor = key;
+      this.weightsChanged = true;
+    }
+    if (this.weightsChanged) {
+      this.weightsChanged = false;
+      // Bars size themselves to the laid-out width, so a new figure paints on the next frame.
+      if (this.weightsFigure.isConnected && this.weightsFigure.clientWidth > 0) this.repaintWeights();
+      else requestAnimationFrame(() => this.repaintWeights());
     }
     if (selected.layer === 0) {
-      this.readout.replaceChildren(value('brightness a', plain(this.state.input[selected.index], 3)));
+      this.setReadout([['brightness a', plain(this.state.input[selected.index], 3)]]);
       return;
     }
     const neuron = this.state.network.neuron(selected.layer, selected.index);
-    this.readout.replaceChildren(
-      value('activation a', plain(neuron.activation, 3), 'activation'),
-      value('sum z', plain(neuron.z!, 2)),
-      value('bias b', plain(neuron.bias!, 2)),
-    );
-    const glow = this.readout.querySelector<HTMLElement>('.activation');
-    if (glow !== null) glow.style.setProperty('--light', String(Math.min(1, Math.max(0, neuron.activation))));
+    this.setReadout([
+      ['activation a', plain(neuron.activation, 3)],
+      ['sum z', plain(neuron.z!, 2)],
+      ['bias b', plain(neuron.bias!, 2)],
+    ]);
+    this.readout.style.setProperty('--light', String(Math.min(1, Math.max(0, neuron.activation))));
     this.paintSum(selected, neuron.z!, neuron.bias!);
     this.paintBias(selected, neuron.bias!);
     this.curve.show(this.state.network, selected.layer, selected.index);
@@ -144,32 +151,49 @@ export class NeuronInspector {
 
   private contributionCanvas: HTMLCanvasElement | undefined;
 
+  /** Writes the readout's numbers, making its boxes only when their labels change. */
+  private setReadout(values: [label: string, amount: string][]): void {
+    const labels = values.map(([label]) => label).join('|');
+    if (this.readout.dataset.labels !== labels) {
+      this.readout.dataset.labels = labels;
+      this.readout.replaceChildren(...values.map(([label], i) => value(label, '', i === 0 ? 'activation' : '')));
+    }
+    this.readout.querySelectorAll('.amount').forEach((amount, i) => (amount.textContent = values[i][1]));
+  }
+
   private contributionRange(): number | undefined {
     let largest = 0;
     for (let i = 0; i < this.products.length; i++) largest = Math.max(largest, Math.abs(this.products[i]));
     return largest > 0 ? largest : 1;
   }
 
-  private paintWeights(selected: NeuronAddress): void {
+  /**
+   * Builds the weights figure for the open neuron, and keeps a function that repaints it into
+   * the same canvases: training changes the weights ten times a second, and new canvases each
+   * time would cost far more than repainting.
+   */
+  private buildWeights(selected: NeuronAddress): void {
     const network = this.state.network;
     const layers = network.neuronLayers();
     const figure = this.weightsFigure;
     this.contributionCanvas = undefined;
     if (selected.layer === 0) {
       const dense = layers[1].dense!;
-      const outgoing = new Float32Array(dense.outputs);
-      for (let j = 0; j < dense.outputs; j++) outgoing[j] = dense.weights.value.data[j * dense.inputs + selected.index];
       const canvas = element('canvas', 'bars');
       figure.replaceChildren(element('h3', undefined, 'Outgoing weights'), canvas,
-        element('figcaption', undefined, `One bar per neuron of hidden layer 1: blue positive, red negative.`));
-      requestAnimationFrame(() => paintBars(canvas, outgoing, { labels: indexLabels(outgoing.length) }));
+        element('figcaption', undefined, 'One bar per neuron of hidden layer 1: blue positive, red negative.'));
+      this.repaintWeights = () => {
+        const outgoing = new Float32Array(dense.outputs);
+        for (let j = 0; j < dense.outputs; j++) outgoing[j] = dense.weights.value.data[j * dense.inputs + selected.index];
+        paintBars(canvas, outgoing, { labels: indexLabels(outgoing.length) });
+      };
       return;
     }
-    const neuron = network.neuron(selected.layer, selected.index);
-    const weights = neuron.weights!;
-    if (selected.layer === 1 && weights.length === 784) {
+    const dense = layers[selected.layer].dense!;
+    const incoming = (): Float32Array | Float64Array =>
+      dense.weights.value.data.subarray(selected.index * dense.inputs, (selected.index + 1) * dense.inputs);
+    if (selected.layer === 1 && dense.inputs === 784) {
       const weightCanvas = pixelCanvas('heat-map', `Incoming weights of ${neuronName(selected, layers.length)}, as a 28 by 28 picture`);
-      const range = paintSigned(weightCanvas, weights, 28, 28);
       this.contributionCanvas = pixelCanvas('heat-map', 'Each weight times its pixel for the current input');
       const pair = element('div', 'heat-pair');
       const left = element('div');
@@ -177,10 +201,14 @@ export class NeuronInspector {
       const right = element('div');
       right.append(this.contributionCanvas, element('span', 'under', 'w × a, this input'));
       pair.append(left, right);
-      figure.replaceChildren(element('h3', undefined, 'Incoming weights'), pair,
-        element('figcaption', undefined,
-          `One weight per pixel, in the pixel’s place: blue pulls z up when that pixel is lit, ` +
-          `red pulls it down (brightest at ±${range.toFixed(2)}). Right: where this input’s ink meets them.`));
+      const caption = element('figcaption');
+      figure.replaceChildren(element('h3', undefined, 'Incoming weights'), pair, caption);
+      this.repaintWeights = () => {
+        const range = paintSigned(weightCanvas, incoming(), 28, 28);
+        caption.textContent =
+          'One weight per pixel, in the pixel’s place: blue pulls z up when that pixel is lit, ' +
+          `red pulls it down (brightest at ±${range.toFixed(2)}). Right: where this input’s ink meets them.`;
+      };
       return;
     }
     const canvas = element('canvas', 'bars');
@@ -188,10 +216,12 @@ export class NeuronInspector {
     canvas.setAttribute('aria-label', `Incoming weights of ${neuronName(selected, layers.length)}, as bars`);
     figure.replaceChildren(element('h3', undefined, 'Incoming weights'), canvas,
       element('figcaption', undefined,
-        `One bar per neuron of the ${selected.layer === 2 ? 'first hidden layer' : `layer before`}: ` +
+        `One bar per neuron of ${selected.layer === 2 ? 'the first hidden layer' : 'the layer before'}: ` +
         'blue bars raise z when that neuron is lit, red bars lower it.'));
-    requestAnimationFrame(() => paintBars(canvas, weights, { labels: indexLabels(weights.length) }));
+    this.repaintWeights = () => paintBars(canvas, incoming(), { labels: indexLabels(dense.inputs) });
   }
+
+  private repaintWeights: () => void = () => {};
 
   private paintSum(selected: NeuronAddress, z: number, bias: number): void {
     const network = this.state.network;

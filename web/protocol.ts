@@ -13,6 +13,8 @@ export interface TrainingSettings {
   learningRate: number;
   batchSize: number;
   seed: number;
+  /** Mini-batches per second at most, so that people can watch it learn; 0 for no limit. */
+  pace: number;
 }
 
 export type ToTrainer =
@@ -20,7 +22,7 @@ export type ToTrainer =
   | { type: 'run' }
   | { type: 'pause' }
   | { type: 'step' }
-  | { type: 'settings'; learningRate: number; batchSize: number };
+  | { type: 'settings'; learningRate: number; batchSize: number; pace: number };
 
 export interface TrainingProgress {
   type: 'progress';

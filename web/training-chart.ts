@@ -2,6 +2,7 @@
 // the right.
 import uPlot from 'uplot';
 import { mutedText } from './palette.js';
+import { Visibility } from './visibility.js';
 
 const accuracyColour = '#58c4dd';
 const costColour = '#fc9f55';
@@ -12,10 +13,15 @@ export class TrainingChart {
   private readonly accuracy: (number | null)[] = [];
   private readonly plot: uPlot;
   private pending = false;
+  private stale = false;
+  private readonly visibility: Visibility;
 
   constructor(private readonly container: HTMLElement) {
     this.plot = new uPlot(this.options(), [[], [], []], container);
     new ResizeObserver(() => this.plot.setSize(this.size())).observe(container);
+    this.visibility = new Visibility(container, () => {
+      if (this.stale) this.schedule();
+    });
   }
 
   private size(): { width: number; height: number } {
@@ -52,6 +58,11 @@ export class TrainingChart {
 
   /** One redraw per frame. */
   private schedule(): void {
+    if (!this.visibility.visible) {
+      this.stale = true;
+      return;
+    }
+    this.stale = false;
     if (this.pending) return;
     this.pending = true;
     requestAnimationFrame(() => {

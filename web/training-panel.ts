@@ -27,6 +27,8 @@ export class TrainingPanel {
   private trainingExamples = 0;
   private settings: TrainingSettings | undefined;
   private backendName = '';
+  /** The newest progress from the worker, not yet shown. */
+  private latest: TrainingProgress | undefined;
   /** The shown network this panel trains; another one shown (a file opened) stops training. */
   private trained: Network | undefined;
   /** Called when training pauses, with weights worth measuring on the whole test set. */
@@ -41,7 +43,7 @@ export class TrainingPanel {
     });
     elements.pause.addEventListener('click', () => this.togglePause());
     elements.step.addEventListener('click', () => this.send({ type: 'step' }));
-    for (const name of ['learningRate', 'batchSize']) {
+    for (const name of ['learningRate', 'batchSize', 'pace']) {
       this.field(name).addEventListener('change', () => this.sendSettings());
     }
     this.setButtons();
@@ -85,6 +87,7 @@ export class TrainingPanel {
       learningRate,
       batchSize,
       seed: defaultSeed,
+      pace: Number(this.field('pace').value) || 0,
     };
   }
 
@@ -119,11 +122,9 @@ export class TrainingPanel {
   private sendSettings(): void {
     const settings = this.readSettings();
     if (typeof settings === 'string' || !this.started) return;
-    this.send({ type: 'settings', learningRate: settings.learningRate, batchSize: settings.batchSize });
-    if (this.settings) {
-      this.settings.learningRate = settings.learningRate;
-      this.settings.batchSize = settings.batchSize;
-    }
+    const { learningRate, batchSize, pace } = settings;
+    this.send({ type: 'settings', learningRate, batchSize, pace });
+    if (this.settings) Object.assign(this.settings, { learningRate, batchSize, pace });
   }
 
   private togglePause(): void {
@@ -146,7 +147,15 @@ export class TrainingPanel {
         break;
       }
       case 'progress':
-        this.progress(message);
+        // Apply at most one update per frame: the worker may send faster than the page paints.
+        if (this.latest === undefined) {
+          requestAnimationFrame(() => {
+            const latest = this.latest!;
+            this.latest = undefined;
+            this.progress(latest);
+          });
+        }
+        this.latest = message;
         break;
       case 'error':
         this.running = false;

@@ -11,10 +11,12 @@ import { copyWeights } from './weights.js';
 
 /** Test digits measured for the live accuracy curve: enough for ±1%, quick enough to repeat. */
 const liveTestExamples = 2000;
-/** Measure test accuracy every this many batches while running. */
+/** Measure test accuracy every this many batches while running, and no more often than this. */
 const testEvery = 50;
-/** Train for this long before letting messages (pause) through. */
+const testEveryMilliseconds = 150;
+/** Train for this long before letting messages (pause) through, then rest for this long. */
 const sliceMilliseconds = 30;
+const restMilliseconds = 15;
 /** Send the page the new weights at most this often; more would only redraw the same picture. */
 const postEveryMilliseconds = 100;
 
@@ -148,32 +150,43 @@ function postProgress(): void {
   }, weights.map((w) => w.buffer));
 }
 
-/** Resolves on the next turn of the event loop, without setTimeout's 4 ms clamp. */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
+function rest(milliseconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds));
+}
+
+/** Steps per second at most (0: no limit), and the clock that paces them. */
+let pace = 0;
+let paceStart = { time: 0, steps: 0 };
+
+function setPace(stepsPerSecond: number): void {
+  pace = stepsPerSecond;
+  paceStart = { time: performance.now(), steps: trainer?.steps ?? 0 };
 }
 
 async function runLoop(): Promise<void> {
   if (loopActive) return;
   loopActive = true;
   let lastPost = 0;
+  let lastTest = performance.now();
+  setPace(pace);
   try {
     while (running && trainer !== undefined) {
       const sliceEnd = performance.now() + sliceMilliseconds;
-      while (running && performance.now() < sliceEnd) trainer.step();
-      if (trainer.steps - trainer.testedAtStep >= testEvery) trainer.measure();
+      while (running && performance.now() < sliceEnd) {
+        if (pace > 0 && trainer.steps - paceStart.steps >= ((performance.now() - paceStart.time) / 1000) * pace) break;
+        trainer.step();
+      }
+      if (trainer.steps - trainer.testedAtStep >= testEvery && performance.now() - lastTest >= testEveryMilliseconds) {
+        trainer.measure();
+        lastTest = performance.now();
+      }
       if (performance.now() - lastPost > postEveryMilliseconds) {
         postProgress();
         lastPost = performance.now();
       }
-      await nextTurn();
+      // Rest a little between slices: on a machine with few cores, a worker that never pauses
+      // starves the page's own thread and the compositor, and the page stutters.
+      await rest(restMilliseconds);
     }
   } catch (error) {
     running = false;
@@ -190,6 +203,7 @@ async function start(baseUrl: string, settings: TrainingSettings, run: boolean):
     .then(([train, test]) => ({ train, test }));
   const { train, test } = await data;
   trainer = new Trainer(settings, backend, train, test);
+  pace = settings.pace;
   trainer.measure();
   post({
     type: 'ready',
@@ -236,6 +250,7 @@ self.addEventListener('message', (event: MessageEvent<ToTrainer>) => {
         if (trainer === undefined) return;
         trainer.optimizer.learningRate = message.learningRate;
         trainer.setBatchSize(message.batchSize);
+        setPace(message.pace);
         break;
     }
   } catch (error) {

@@ -19,8 +19,9 @@ export function paintBars(canvas: HTMLCanvasElement, values: ArrayLike<number>, 
   const height = options.height ?? 110;
   const width = Math.max(120, canvas.clientWidth || canvas.parentElement?.clientWidth || 300);
   const ratio = window.devicePixelRatio || 1;
-  canvas.width = Math.round(width * ratio);
-  canvas.height = Math.round(height * ratio);
+  // Resizing a canvas reallocates it: only when the size really changed.
+  if (canvas.width !== Math.round(width * ratio)) canvas.width = Math.round(width * ratio);
+  if (canvas.height !== Math.round(height * ratio)) canvas.height = Math.round(height * ratio);
   canvas.style.height = `${height}px`;
   const context = canvas.getContext('2d')!;
   context.setTransform(ratio, 0, 0, ratio, 0, 0);

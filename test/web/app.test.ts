@@ -1,0 +1,252 @@
+// The web app in real Chromium (Debian's, headless): drawing, the inspector, training in the
+// worker, and model files both ways with the CLI. Screenshots go to test/web/screenshots/.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { decodeModel } from '../../src/index.js';
+import { serve, type RunningServer } from '../../scripts/serve.js';
+
+const chromiumPath = '/usr/bin/chromium';
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const screenshots = path.join(root, 'test', 'web', 'screenshots');
+const skip = existsSync(chromiumPath)
+  ? false
+  : `${chromiumPath} is missing: install Debian's chromium (apt-get install chromium) to run the browser tests`;
+
+/** Runs the CLI; returns its stdout, failing the test with its stderr if it fails. */
+function glassbox(...args: string[]): string {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'cli', 'main.ts'), ...args], {
+    cwd: root, encoding: 'utf8', timeout: 120_000,
+  });
+  assert.equal(result.status, 0, `glassbox ${args.join(' ')} failed:\n${result.stderr}`);
+  return result.stdout;
+}
+
+type Point = [number, number];
+
+/** Draws one stroke through `points`, given in the pad's own 280 × 280 coordinates. */
+async function stroke(page: Page, points: Point[]): Promise<void> {
+  const box = await page.locator('#pad').boundingBox();
+  assert.ok(box, 'the drawing pad is on the page');
+  const scale = box.width / 280;
+  const at = ([x, y]: Point): Point => [box.x + x * scale, box.y + y * scale];
+  await page.mouse.move(...at(points[0]));
+  await page.mouse.down();
+  for (const point of points.slice(1)) await page.mouse.move(...at(point), { steps: 6 });
+  await page.mouse.up();
+}
+
+const one: Point[] = [[132, 45], [138, 140], [142, 240]];
+const zero: Point[] = Array.from({ length: 41 }, (_, i) => {
+  const angle = (i / 40) * Math.PI * 2.1 - Math.PI / 2;
+  return [140 + 62 * Math.cos(angle), 140 + 95 * Math.sin(angle)];
+});
+
+async function guessAfterDrawing(page: Page, points: Point[]): Promise<string> {
+  await page.click('#pad-clear');
+  await stroke(page, points);
+  await page.waitForFunction(() => document.querySelector<HTMLElement>('#guess')?.dataset.digit !== '');
+  return (await page.locator('#guess').getAttribute('data-digit')) ?? '';
+}
+
+describe('the web app in Chromium', { skip }, () => {
+  let folder: string;
+  let server: RunningServer;
+  let browser: Browser;
+  let page: Page;
+  let defaultModel: string;
+  let videoModel: string;
+  const problems: string[] = [];
+
+  before(async () => {
+    folder = await mkdtemp(path.join(tmpdir(), 'glassbox-web-'));
+    await mkdir(screenshots, { recursive: true });
+    const site = path.join(folder, 'site');
+    await build({
+      configFile: path.join(root, 'vite.config.ts'),
+      logLevel: 'warn',
+      build: { outDir: site, emptyOutDir: true },
+    });
+    // Two small models trained by the CLI: one the server offers as the default, and the
+    // video's 784-16-16-10 for the page to open as a file.
+    defaultModel = path.join(folder, 'default.gbx');
+    glassbox('train', '--layers', '784,64,10', '--activation', 'relu', '--output', 'softmax',
+      '--loss', 'cross-entropy', '--optimizer', 'momentum', '--lr', '0.05', '--batch', '64',
+      '--epochs', '3', '--test-limit', '1000', '--json', '--out', defaultModel);
+    videoModel = path.join(folder, 'video.gbx');
+    glassbox('train', '--preset', '3b1b', '--epochs', '4', '--test-limit', '1000', '--json', '--out', videoModel);
+    server = await serve({ root: site, port: 0, modelPath: defaultModel });
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
+        '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+    page = await context.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') problems.push(`console: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+    if (folder !== undefined) await rm(folder, { recursive: true, force: true });
+  });
+
+  test('opens with the default model the server offers, and shows no console errors', async () => {
+    await page.waitForSelector('#model-status[data-architecture="784-64-10"]');
+    assert.match(await page.locator('#model-status').textContent() ?? '', /models\/default\.gbx/);
+    await page.waitForSelector('#errors-summary[data-accuracy]', { timeout: 20_000 });
+    const accuracy = Number(await page.locator('#errors-summary').getAttribute('data-accuracy'));
+    assert.ok(accuracy > 0.9, `test accuracy ${accuracy}`);
+    assert.deepEqual(problems, []);
+  });
+
+  test('reads a "1" and a "0" drawn with mouse strokes', async () => {
+    assert.equal(await guessAfterDrawing(page, one), '1');
+    await page.screenshot({ path: path.join(screenshots, 'draw-one.png') });
+    assert.equal(await guessAfterDrawing(page, zero), '0');
+    await page.screenshot({ path: path.join(screenshots, 'draw-zero.png') });
+    // What the network sees is the drawing, preprocessed: some pixels lit, most dark.
+    const lit = await page.locator('#seen').evaluate((canvas: HTMLCanvasElement) => {
+      const data = canvas.getContext('2d')!.getImageData(0, 0, 28, 28).data;
+      let count = 0;
+      for (let i = 0; i < data.length; i += 4) if (data[i] > 128) count++;
+      return count;
+    });
+    assert.ok(lit > 40 && lit < 400, `${lit} lit pixels in the 28×28 view`);
+    assert.deepEqual(problems, []);
+  });
+
+  test('opens a neuron by click and by keyboard: its bias and weight image', async () => {
+    const bytes = new Uint8Array(await readFile(defaultModel));
+    const { network } = decodeModel(bytes, { source: defaultModel });
+    const first = network.denseLayers()[0];
+    await page.click('.neuron-hit[data-layer="1"] >> nth=0');
+    const title = page.locator('#inspector .inspector-title');
+    const index = Number(await page.locator('.neuron-hit[data-layer="1"] >> nth=0').getAttribute('data-index'));
+    assert.equal(await title.textContent(), `Hidden layer 1, neuron ${index}`);
+    const bias = first.bias.value.data[index];
+    const shown = (await page.locator('#inspector .value', { hasText: 'bias b' }).locator('.amount').textContent())!;
+    assert.equal(Number(shown.replace('−', '-')), Number(bias.toFixed(2)));
+    assert.match(await page.locator('#inspector .bias').textContent() ?? '', /threshold|passes|fires/);
+    const colours = await page.locator('#inspector .heat-map >> nth=0').evaluate((canvas: HTMLCanvasElement) => {
+      const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      const seen = new Set<string>();
+      for (let i = 0; i < data.length; i += 4) seen.add(`${data[i]},${data[i + 1]},${data[i + 2]}`);
+      return { width: canvas.width, height: canvas.height, distinct: seen.size };
+    });
+    assert.deepEqual([colours.width, colours.height], [28, 28]);
+    assert.ok(colours.distinct > 50, `${colours.distinct} colours in the weight image`);
+    await page.screenshot({ path: path.join(screenshots, 'inspector.png') });
+
+    // The keyboard: the network is one tab stop; arrows move, Enter opens.
+    await page.focus('.neuron-hit[tabindex="0"]');
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    assert.match(await title.textContent() ?? '', /^Output neuron “1”$/);
+    assert.ok(await page.locator('#inspector canvas.bars').count() > 0, 'deeper neurons show their weights as bars');
+    assert.match(await page.locator('#inspector .curve-figure figcaption').textContent() ?? '', /softmax/);
+    assert.deepEqual(problems, []);
+  });
+
+  test('opens a model the CLI saved, and reads with it', async () => {
+    await page.setInputFiles('#model-open', videoModel);
+    await page.waitForSelector('#model-status[data-architecture="784-16-16-10"]');
+    assert.equal(await page.locator('.neuron-hit').count(), 16 + 16 + 10);
+    assert.equal(await guessAfterDrawing(page, one), '1');
+    await page.click('.neuron-hit[data-layer="2"] >> nth=5');
+    await page.waitForSelector('#errors-summary[data-accuracy]', { timeout: 20_000 });
+    await page.locator('#see').screenshot({ path: path.join(screenshots, 'video-network.png') });
+    await page.locator('#features').screenshot({ path: path.join(screenshots, 'features.png') });
+    assert.deepEqual(problems, []);
+  });
+
+  test('takes one backprop step that makes the chosen digit more likely', async () => {
+    await guessAfterDrawing(page, one);
+    await page.selectOption('#step-target', '7');
+    await page.click('#step-apply');
+    const report = (await page.locator('#step-result').textContent()) ?? '';
+    const match = /went from ([\d.]+)% to ([\d.]+)%/.exec(report);
+    assert.ok(match, report);
+    assert.ok(Number(match[2]) > Number(match[1]), report);
+    await page.locator('#learn').screenshot({ path: path.join(screenshots, 'backprop-step.png') });
+    await page.click('#step-undo');
+    assert.deepEqual(problems, []);
+  });
+
+  test('shows the confusion matrix, confident mistakes, and its answer to noise', async () => {
+    await page.waitForSelector('#errors-summary[data-accuracy]', { timeout: 20_000 });
+    const total = await page.locator('table.confusion td').evaluateAll((cells) =>
+      cells.reduce((sum, cell) => sum + (Number(cell.textContent) || 0), 0));
+    assert.equal(total, 10_000);
+    assert.ok(await page.locator('#mistakes .mistake').count() > 0);
+    await page.click('#noise-button');
+    const confidence = Number(await page.locator('#noise-result').getAttribute('data-confidence'));
+    assert.ok(confidence > 0 && confidence <= 1, `confidence ${confidence}`);
+    await page.locator('#errors').screenshot({ path: path.join(screenshots, 'errors.png') });
+    assert.deepEqual(problems, []);
+  });
+
+  test('trains in the worker: accuracy rises, the page stays responsive, and the CLI opens the result', async () => {
+    await page.evaluate(() => {
+      const record = window as unknown as { longTasks: number[] };
+      record.longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const entry of list.getEntries()) record.longTasks.push(entry.duration);
+      }).observe({ type: 'longtask' });
+    });
+    await page.click('#train-start');
+    await page.waitForSelector('#train-status[data-initial-accuracy]', { timeout: 30_000 });
+    const initial = Number(await page.locator('#train-status').getAttribute('data-initial-accuracy'));
+    // While it trains, the page still answers: a drawing is read, a neuron opens.
+    await guessAfterDrawing(page, zero);
+    await page.click('.neuron-hit[data-layer="1"] >> nth=2');
+    await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#train-status')?.dataset.steps) >= 400,
+      undefined, { timeout: 60_000 });
+    await page.click('#train-pause');
+    await page.waitForSelector('#train-status[data-running="false"]');
+    const final = Number(await page.locator('#train-status').getAttribute('data-test-accuracy'));
+    assert.ok(final > initial + 0.3, `test accuracy went from ${initial} to ${final}`);
+    const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
+    assert.deepEqual(longTasks, [], 'no main-thread task over 50 ms while training ran');
+    await page.locator('#train').screenshot({ path: path.join(screenshots, 'training.png') });
+    await page.screenshot({ path: path.join(screenshots, 'trained-network.png') });
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#model-save')]);
+    const saved = path.join(folder, download.suggestedFilename());
+    await download.saveAs(saved);
+    const { network, info } = decodeModel(new Uint8Array(await readFile(saved)), { source: saved });
+    assert.deepEqual(network.neuronLayers().map((layer) => layer.size), [784, 16, 16, 10]);
+    assert.equal(info.loss, 'cross-entropy');
+    const evaluation = JSON.parse(glassbox('eval', saved, '--limit', '1000', '--json')) as { accuracy: number };
+    assert.ok(evaluation.accuracy > 0.5, `glassbox eval measured ${evaluation.accuracy}`);
+    assert.deepEqual(problems, []);
+  });
+
+  test('fits a phone screen without sideways scrolling', async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, hasTouch: true });
+    phone.on('pageerror', (error) => problems.push(`phone page error: ${error.message}`));
+    await phone.goto(server.url);
+    await phone.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    await stroke(phone, one);
+    await phone.waitForFunction(() => document.querySelector<HTMLElement>('#guess')?.dataset.digit === '1');
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
+    await phone.screenshot({ path: path.join(screenshots, 'phone.png'), fullPage: true });
+    await phone.close();
+    assert.deepEqual(problems, []);
+  });
+});
