@@ -1,3 +1,4 @@
+import { GlassboxError } from '../errors.js';
 import type { Layer } from '../layers/layer.js';
 import type { Network } from '../network.js';
 import type { ModelInfo } from '../serialize.js';
@@ -64,6 +65,10 @@ function opType(layer: Layer): string {
     case 'tanh': return 'Tanh';
     case 'softmax': return 'Softmax';
     case 'dropout': return 'Dropout';
+    case 'deskew':
+      // Straightening by image moments has no ONNX operator; say so rather than export a
+      // network that would see different inputs.
+      throw new GlassboxError('model', 'layers', `${layer} has no ONNX equivalent; export a model trained without --deskew`);
   }
 }
 
