@@ -133,7 +133,8 @@ function peers(record: BenchRecord): Column[] {
 export function formatTable(record: BenchRecord): string {
   const header = ['workload', ...record.columns.map((c) => c.title), ...peers(record).map((p) => `ours ÷ ${p.title}`)];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? ' --- ' : ' ---: ')).join('|')}|`];
-  for (const row of rows) {
+  const measuredRows = rows.filter((row) => record.columns.some((c) => valueOf(record, c, row) !== undefined));
+  for (const row of measuredRows) {
     const cells = record.columns.map((column) => {
       const result = measured(record, column, row.workload);
       const value = result === undefined ? undefined : row.value(result);

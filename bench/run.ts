@@ -34,7 +34,7 @@ Options:
   --workloads LIST   which of W1,W2,W3,W4 (default all; W3 runs inside W1's process)
   --systems LIST     which of glassbox,tfjs,torch (default all)
   --epochs N         measured epochs per workload, after a warm-up (default 3)
-  --budget SECONDS   longest measured epoch; slower systems train on a slice and scale (default 20)
+  --budget SECONDS   longest measured epoch; slower systems train on a slice and scale (default 15)
   --quick            1 epoch, 3 s budget, fewer inference calls, no memory or kernel runs
   --python PATH      the python3 that imports torch (default /usr/bin/python3, Debian's)
   --no-save          print only; write nothing to bench/results/
@@ -69,7 +69,7 @@ const quick = flags.quick!;
 const wanted = new Set(listFlag('workloads', flags.workloads!, ['W1', 'W2', 'W3', 'W4']));
 const systems = new Set(listFlag('systems', flags.systems!, ['glassbox', 'tfjs', 'torch']));
 const epochs = wholeNumberFlag('epochs', flags.epochs, quick ? 1 : 3);
-const budgetSeconds = wholeNumberFlag('budget', flags.budget, quick ? 3 : 20);
+const budgetSeconds = wholeNumberFlag('budget', flags.budget, quick ? 3 : 15);
 
 const columns: Column[] = [
   { key: 'glassbox-wasm-1', title: 'Glassbox wasm 1 thread', system: 'glassbox', backend: 'wasm', threads: 1 },
