@@ -11,7 +11,7 @@
 import { constants, PerformanceObserver } from 'node:perf_hooks';
 import { fit } from '../src/index.js';
 import { loadMnistFiles } from '../cli/mnist-files.js';
-import { emit, readSpec, runChild } from './measure.js';
+import { emit, readSpec, runChild, startOrSkip } from './measure.js';
 import { setUpGlassbox } from './glassbox-setup.js';
 
 export interface MemoryEpoch {
@@ -44,13 +44,8 @@ runChild(async () => {
   const spec = readSpec(process.argv);
   const collect = (globalThis as { gc?: () => void }).gc;
   if (collect === undefined) throw new Error('run with node --expose-gc');
-  let setup;
-  try {
-    setup = await setUpGlassbox(spec, spec.workload);
-  } catch (error) {
-    emit({ skipped: (error as Error).message });
-    return;
-  }
+  const setup = await startOrSkip(() => setUpGlassbox(spec, spec.workload));
+  if (setup === undefined) return;
   const { backend, network, loss, optimizer, label } = setup;
   const train = loadMnistFiles(spec.mnist.trainImages, spec.mnist.trainLabels);
 

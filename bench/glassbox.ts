@@ -4,19 +4,14 @@
  */
 import { evaluate, fit, Tensor } from '../src/index.js';
 import { loadMnistFiles } from '../cli/mnist-files.js';
-import { emit, measureEpochs, median, readSpec, runChild, timeInference } from './measure.js';
+import { emit, measureEpochs, median, readSpec, runChild, startOrSkip, timeInference } from './measure.js';
 import { setUpGlassbox } from './glassbox-setup.js';
 import { inferenceBatch } from './workloads.js';
 
 runChild(async () => {
   const spec = readSpec(process.argv);
-  let setup;
-  try {
-    setup = await setUpGlassbox(spec, spec.workload);
-  } catch (error) {
-    emit({ skipped: (error as Error).message });
-    return;
-  }
+  const setup = await startOrSkip(() => setUpGlassbox(spec, spec.workload));
+  if (setup === undefined) return;
   const { backend, network, loss, optimizer, label } = setup;
   const train = loadMnistFiles(spec.mnist.trainImages, spec.mnist.trainLabels);
   const test = loadMnistFiles(spec.mnist.testImages, spec.mnist.testLabels);

@@ -177,6 +177,19 @@ export function timeInference(
   };
 }
 
+/**
+ * Starts the system a child measures. When that fails (a runtime without WebAssembly SIMD, a
+ * backend without threads), the child reports the reason as a skip and returns undefined.
+ */
+export async function startOrSkip<T>(start: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await start();
+  } catch (error) {
+    emit({ skipped: (error as Error).message });
+    return undefined;
+  }
+}
+
 /** Runs a child's main function, turning any failure into a one-line message and exit code 1. */
 export function runChild(main: () => Promise<void>): void {
   main().catch((error: unknown) => {

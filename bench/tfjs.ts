@@ -11,20 +11,17 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { loadMnistFiles } from '../cli/mnist-files.js';
 import type { ImageDataset } from '../src/index.js';
-import { emit, measureEpochs, median, readSpec, runChild, seconds, timeInference } from './measure.js';
+import {
+  emit, measureEpochs, median, readSpec, runChild, seconds, startOrSkip, timeInference,
+} from './measure.js';
 import type { TrainingWorkload } from './workloads.js';
 
 const require = createRequire(import.meta.url);
 
 runChild(async () => {
   const spec = readSpec(process.argv);
-  let label: string;
-  try {
-    label = await useBackend(spec.backend, spec.threads);
-  } catch (error) {
-    emit({ skipped: (error as Error).message });
-    return;
-  }
+  const label = await startOrSkip(() => useBackend(spec.backend, spec.threads));
+  if (label === undefined) return;
   const workload = spec.workload;
   const train = loadMnistFiles(spec.mnist.trainImages, spec.mnist.trainLabels);
   const test = loadMnistFiles(spec.mnist.testImages, spec.mnist.testLabels);
