@@ -29,6 +29,8 @@ export interface RunningServer {
 /** The URL the page asks for the default model at (relative to the page). */
 export const defaultModelUrlPath = '/models/default.gbx';
 
+const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -204,28 +206,47 @@ function reply(response: ServerResponse, status: number, message: string, close 
   response.end(`${message}\n`);
 }
 
+/**
+ * Serves on `port`, or on a free port when that one is taken (another server already running
+ * there should not stop `npm start`).
+ */
+export async function serveOnPreferredPort(options: ServeOptions): Promise<RunningServer> {
+  try {
+    return await serve(options);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || !options.port) throw error;
+    console.log(`Port ${options.port} is taken; using a free one.`);
+    return serve({ ...options, port: 0 });
+  }
+}
+
+/** Stops the server on Ctrl-C or a termination signal. */
+export function closeOnSignals(running: RunningServer): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void running.close().then(() => process.exit(0)));
+  }
+}
+
 const usage = `Usage: tsx scripts/serve.ts [options]
 
-Serves the built web app (run \`npm run build\` first) on 127.0.0.1.
+Serves the web app on 127.0.0.1, building it first (vite build) when it is missing or stale.
 
 Options:
-  --root <folder>   the built site (default: dist-web)
-  --port <n>        port to listen on (default: 5173; 0 picks a free one)
+  --port <n>        port to listen on (default: 5173, or a free one when that is taken)
   --host <address>  address to bind (default: 127.0.0.1)
   --model <file>    model to offer as the default (default: models/default.gbx)
   -h, --help        show this help
 
 Examples:
-  npm run build && tsx scripts/serve.ts
-  tsx scripts/serve.ts --port 8080 --model models/relu.gbx`;
+  tsx scripts/serve.ts
+  tsx scripts/serve.ts --port 8080 --model models/3b1b.gbx`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      root: { type: 'string', default: 'dist-web' },
       port: { type: 'string', default: '5173' },
       host: { type: 'string', default: '127.0.0.1' },
-      model: { type: 'string', default: 'models/default.gbx' },
+      model: { type: 'string', default: path.join(repositoryRoot, 'models', 'default.gbx') },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -237,15 +258,12 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new Error(`--port: expected a whole number 0 to 65535, got "${values.port}"`);
   }
-  const indexFile = path.join(values.root, 'index.html');
-  if ((await existingFile(indexFile)) === undefined) {
-    throw new Error(`${indexFile} is missing: build the site first with \`npm run build\``);
-  }
-  const running = await serve({ root: values.root, port, host: values.host, modelPath: values.model });
+  // Imported here so that importing serve() alone does not load vite.
+  const { buildWebIfStale, webBuildFolder } = await import('./build-web.js');
+  await buildWebIfStale();
+  const running = await serveOnPreferredPort({ root: webBuildFolder, port, host: values.host, modelPath: values.model });
   console.log(`Glassbox is running at ${running.url}`);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => void running.close().then(() => process.exit(0)));
-  }
+  closeOnSignals(running);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
@@ -254,5 +272,3 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.reso
     process.exit(1);
   });
 }
-
-export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

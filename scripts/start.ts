@@ -4,6 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { buildWebIfStale, webBuildFolder } from './build-web.js';
+import { closeOnSignals, serveOnPreferredPort } from './serve.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const modelPath = join(root, 'models', 'default.gbx');
@@ -22,3 +24,9 @@ if (existsSync(modelPath)) {
   console.log('No default model yet: training one (glassbox train --preset default).');
   glassbox('train', '--preset', 'default', '--out', modelPath);
 }
+
+await buildWebIfStale();
+const port = Number(process.env.PORT ?? 5173);
+const running = await serveOnPreferredPort({ root: webBuildFolder, port, modelPath });
+console.log(`\nGlassbox is running at ${running.url} (Ctrl-C to stop)`);
+closeOnSignals(running);

@@ -103,6 +103,20 @@ export class AppState {
     this.emit('analysis');
   }
 
+  /**
+   * The 784 pixels the first layer actually reads: the input, or its straightened copy when the
+   * network begins with a Deskew layer.
+   */
+  seenPixels(): Float32Array | Float64Array {
+    const pixels = this.network.neuronLayers()[0].activation;
+    return pixels === undefined ? this.input : pixels.data.subarray(0, this.input.length);
+  }
+
+  /** Whether the network straightens digits before reading them. */
+  deskews(): boolean {
+    return this.network.layers[0]?.type === 'deskew';
+  }
+
   /** The network's output for the current input (its last layer's activations). */
   output(): Float32Array {
     const layers = this.network.neuronLayers();

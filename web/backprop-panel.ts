@@ -170,7 +170,8 @@ export class BackpropPanel {
     }
     this.elements.result.textContent = this.stepReport?.text ??
       `Cost for this digit C = ${cost.toFixed(3)}; the network gives “${target}” ` +
-        `${(probability * 100).toFixed(1)}%. A step of η = ${rate} moves every weight by −η × its gradient.`;
+        `${top.squish === 'softmax' ? `a probability of ${(probability * 100).toFixed(1)}%` : `an output of ${probability.toFixed(3)}`}. ` +
+        `A step of η = ${rate} moves every weight by −η × its gradient.`;
   }
 
   private showFirstLayer(network: Network, rate: number): void {
@@ -228,7 +229,7 @@ export class BackpropPanel {
     const probabilityAfter = this.state.output()[result.target];
     this.elements.undo.disabled = false;
     this.stepReport = {
-      text: `One step taken: “${result.target}” went from ${(probabilityBefore * 100).toFixed(1)}% to ` +
+      text: `One step taken: the output for “${result.target}” went from ${(probabilityBefore * 100).toFixed(1)}% to ` +
         `${(probabilityAfter * 100).toFixed(1)}%. Training is this, repeated for thousands of digits, ` +
         'each nudge averaged over a mini-batch.',
       inputVersion: this.state.inputVersion,

@@ -10,6 +10,7 @@ const strokeWidth = 20;
 export interface DigitPadElements {
   pad: HTMLCanvasElement;
   seen: HTMLCanvasElement;
+  seenCaption: HTMLElement;
   caption: HTMLElement;
   clear: HTMLButtonElement;
   testDigit: HTMLButtonElement;
@@ -145,6 +146,9 @@ export class DigitPad {
   }
 
   private paintSeen(): void {
-    paintGrey(this.elements.seen, this.state.input);
+    paintGrey(this.elements.seen, this.state.seenPixels());
+    this.elements.seenCaption.textContent =
+      'What the network sees: your drawing cropped, scaled to 20×20 and centred in 28×28 pixels, ' +
+      `as MNIST’s digits were${this.state.deskews() ? ', then straightened (this model deskews)' : ''}.`;
   }
 }

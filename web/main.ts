@@ -55,6 +55,7 @@ async function main(): Promise<void> {
   const pad = new DigitPad(state, {
     pad: byId<HTMLCanvasElement>('pad'),
     seen: byId<HTMLCanvasElement>('seen'),
+    seenCaption: byId('seen-caption'),
     caption: byId('pad-caption'),
     clear: byId<HTMLButtonElement>('pad-clear'),
     testDigit: byId<HTMLButtonElement>('pad-test'),
@@ -105,7 +106,13 @@ async function main(): Promise<void> {
     const digit = state.guess();
     guess.textContent = empty ? '–' : String(digit);
     guess.dataset.digit = empty ? '' : String(digit);
-    confidence.textContent = empty ? '' : ` (${(state.output()[digit] * 100).toFixed(0)}%)`;
+    const layers = state.network.neuronLayers();
+    const value = state.output()[digit];
+    confidence.textContent = empty
+      ? ''
+      : layers[layers.length - 1].squish === 'softmax'
+        ? ` (${(value * 100).toFixed(0)}% sure)`
+        : ` (output ${value.toFixed(2)})`;
     requestAnimationFrame(() => {
       timing.textContent = `update ${state.lastUpdateMilliseconds.toFixed(1)} ms`;
       timing.dataset.milliseconds = state.lastUpdateMilliseconds.toFixed(2);

@@ -13,8 +13,11 @@ import { ground, guessColour, mutedText, negative, selectionColour, text } from 
 const maxVisible = 20;
 /** Connections drawn from the input pixels into each first-layer neuron: its strongest weights. */
 const pixelConnections = 10;
-/** Room on the right for the output labels and probability bars. */
-const outputLabelSpace = 132;
+/** Room on the right for the output labels and probability bars (a phone gets no bars). */
+const outputLabelSpace = 124;
+const compactOutputLabelSpace = 62;
+/** Narrower than this, the picture uses short titles and drops the probability bars. */
+const compactWidth = 560;
 
 interface Column {
   x: number;
@@ -27,6 +30,7 @@ interface Column {
 interface Layout {
   width: number;
   height: number;
+  compact: boolean;
   grid: { x: number; y: number; size: number };
   columns: Column[];
 }
@@ -67,6 +71,7 @@ export class NetworkView {
   /** Per first-layer neuron, its strongest input pixels. */
   private strongestPixels: Int32Array[] = [];
   private hovered: NeuronAddress | undefined;
+  private lastPointer = '';
   private readonly lines = new LineBatch();
   private readonly visibility: Visibility;
   private readonly glow = { positive: glowSprite([255, 255, 255]), negative: glowSprite(negative) };
@@ -135,16 +140,18 @@ export class NetworkView {
     const top = 34;
     const bottom = 40;
     const usable = height - top - bottom;
-    const gridSize = Math.max(84, Math.min(usable * 0.72, width * 0.3, 252));
-    const grid = { x: 10, y: top + (usable - gridSize) / 2, size: gridSize };
+    const compact = width < compactWidth;
+    const gridSize = Math.max(64, Math.min(usable * 0.6, width * (compact ? 0.22 : 0.25), 240));
+    const grid = { x: compact ? 4 : 10, y: top + (usable - gridSize) / 2, size: gridSize };
     const shownCounts = layers.slice(1).map((layer) => Math.min(layer.size, maxVisible));
     const most = Math.max(...shownCounts);
     const radius = Math.max(3.5, Math.min(13, usable / (most * 2.5)));
     const left = grid.x + gridSize;
-    const right = width - outputLabelSpace - radius;
+    const right = width - (compact ? compactOutputLabelSpace : outputLabelSpace) - radius;
     const count = layers.length - 1;
     const columns: Column[] = layers.slice(1).map((layer, i) => {
-      const fraction = count === 1 ? 1 : (i + 0.7) / (count - 0.3);
+      // Evenly spaced, the first hidden layer a little nearer the pixels than the spacing.
+      const fraction = (i + 0.75) / (count - 0.25);
       const shown = shownNeurons(layer.size, layers[i + 2]?.dense);
       const spacing = Math.min(usable / shown.length, radius * 3.3);
       const firstY = top + usable / 2 - (spacing * (shown.length - 1)) / 2;
@@ -155,7 +162,7 @@ export class NetworkView {
         ys: shown.map((_, k) => firstY + k * spacing),
       };
     });
-    return { width, height, grid, columns };
+    return { width, height, compact, grid, columns };
   }
 
   private buildButtons(): void {
@@ -180,7 +187,12 @@ export class NetworkView {
         button.style.height = `${size}px`;
         button.tabIndex = -1;
         button.setAttribute('aria-label', neuronName({ layer, index }, layers.length));
-        button.addEventListener('click', () => this.state.select({ layer, index }));
+        button.addEventListener('click', () => {
+          this.state.select({ layer, index });
+          // A tap leaves focus (and so the tooltip) behind; on a phone it would cover the picture.
+          if (this.lastPointer === 'touch') this.hideTooltip();
+        });
+        button.addEventListener('pointerdown', (event) => (this.lastPointer = event.pointerType));
         button.addEventListener('pointerenter', () => this.hover({ layer, index }));
         button.addEventListener('pointerleave', () => this.hideTooltip());
         button.addEventListener('focus', () => {
@@ -345,7 +357,7 @@ export class NetworkView {
     const { x, y, size } = layout.grid;
     const pixelContext = softwareContext(this.pixels);
     const image = pixelContext.createImageData(28, 28);
-    const input = this.state.input;
+    const input = this.state.seenPixels();
     for (let p = 0; p < 784; p++) {
       const level = Math.round(Math.min(1, Math.max(0, input[p])) * 255);
       image.data[4 * p] = level;
@@ -383,7 +395,7 @@ export class NetworkView {
     const context = this.context;
     const column = layout.columns[0];
     const weights = dense.weights.value.data;
-    const input = this.state.input;
+    const input = this.state.seenPixels();
     const cell = layout.grid.size / 28;
     let largest = 0;
     for (const pixels of this.strongestPixels) largest = Math.max(largest, Math.abs(weights[pixels[0]]));
@@ -497,27 +509,31 @@ export class NetworkView {
     const activations = output.activation?.data;
     const guess = this.state.guess();
     const digits = output.size === 10;
+    // Softmax outputs are probabilities; other outputs are activations, and are shown as such.
+    const probabilities = output.squish === 'softmax';
     context.textBaseline = 'middle';
     column.shown.forEach((index, k) => {
       if (index < 0) return;
       const y = column.ys[k];
       const value = activations?.[index] ?? 0;
       const isGuess = index === guess;
-      const labelX = column.x + column.radius + 10;
+      const labelX = column.x + column.radius + (layout.compact ? 6 : 10);
       context.font = `${isGuess ? 700 : 500} ${Math.round(Math.max(11, column.radius * 1.25))}px system-ui, sans-serif`;
       context.fillStyle = isGuess ? guessColour : text;
       context.textAlign = 'left';
       context.fillText(digits ? String(index) : `#${index}`, labelX, y);
-      const barX = labelX + 18;
-      const barWidth = 50;
-      context.fillStyle = 'rgba(255,255,255,0.08)';
-      context.fillRect(barX, y - 3, barWidth, 6);
-      context.fillStyle = isGuess ? guessColour : 'rgba(232,235,242,0.75)';
-      context.fillRect(barX, y - 3, barWidth * Math.min(1, Math.max(0, value)), 6);
+      if (!layout.compact) {
+        const barX = labelX + 18;
+        const barWidth = 48;
+        context.fillStyle = 'rgba(255,255,255,0.08)';
+        context.fillRect(barX, y - 3, barWidth, 6);
+        context.fillStyle = isGuess ? guessColour : 'rgba(232,235,242,0.75)';
+        context.fillRect(barX, y - 3, barWidth * Math.min(1, Math.max(0, value)), 6);
+      }
       context.font = '500 11px system-ui, sans-serif';
       context.fillStyle = isGuess ? guessColour : mutedText;
       context.textAlign = 'right';
-      context.fillText(`${Math.round(value * 100)}%`, layout.width - 4, y);
+      context.fillText(probabilities ? `${Math.round(value * 100)}%` : value.toFixed(2), layout.width - 4, y);
     });
   }
 
@@ -525,24 +541,32 @@ export class NetworkView {
     const context = this.context;
     context.textAlign = 'center';
     context.textBaseline = 'alphabetic';
-    const captionY = layout.height - 12;
+    const captionY = layout.height - (layout.compact ? 22 : 12);
     const titleY = 20;
     const grid = layout.grid;
-    const write = (x: number, title: string, detail: string): void => {
-      context.font = '600 12px system-ui, sans-serif';
+    const size = layout.compact ? 10 : 11;
+    const write = (x: number, title: string, detail: string[]): void => {
+      context.font = `600 ${size + 1}px system-ui, sans-serif`;
       context.fillStyle = text;
       context.fillText(title, x, titleY);
-      context.font = '500 11px system-ui, sans-serif';
+      context.font = `500 ${size}px system-ui, sans-serif`;
       context.fillStyle = mutedText;
-      context.fillText(detail, x, captionY);
+      // A phone's columns are narrow: the details go on two lines.
+      const lines = layout.compact ? detail : [detail.join(' · ')];
+      lines.forEach((line, i) => context.fillText(line, x, captionY + i * (size + 2)));
     };
-    write(grid.x + grid.size / 2, 'input', `${layers[0].size} pixels`);
+    write(grid.x + grid.size / 2, 'input', layout.compact ? ['784', 'pixels'] : ['784 pixels']);
     layout.columns.forEach((column, c) => {
       const layer = layers[c + 1];
-      const x = c === layout.columns.length - 1 ? column.x + 30 : column.x;
+      const last = c === layout.columns.length - 1;
+      const x = last ? column.x + (layout.compact ? 14 : 30) : column.x;
       const shown = column.shown.filter((index) => index >= 0).length;
-      const detail = shown < layer.size ? `${shown} of ${layer.size} shown · ${layer.squish}` : `${layer.size} · ${layer.squish}`;
-      write(x, layerName(c + 1, layers.length), detail);
+      const sizeText = shown < layer.size
+        ? (layout.compact ? `${shown}/${layer.size}` : `${shown} of ${layer.size} shown`)
+        : String(layer.size);
+      const name = layerName(c + 1, layers.length);
+      const title = layout.compact ? name.replace('hidden layer ', 'hidden ') : name;
+      write(x, title, [sizeText, layer.squish]);
     });
   }
 }

@@ -61,7 +61,10 @@ export class NeuronInspector {
     close.setAttribute('aria-label', 'Close the neuron inspector');
     close.addEventListener('click', () => state.select(undefined));
     header.append(this.title, close);
-    root.append(header, this.body);
+    // The scroller lets the panel take the height of its row rather than set it.
+    const scroller = element('div', 'inspector-scroll');
+    scroller.append(header, this.body);
+    root.append(scroller);
     this.curve = new SquishCurve(this.curveBox);
     state.on('select', () => this.rebuild());
     state.on('model', () => this.rebuild());
@@ -129,7 +132,7 @@ export class NeuronInspector {
       else requestAnimationFrame(() => this.repaintWeights());
     }
     if (selected.layer === 0) {
-      this.setReadout([['brightness a', plain(this.state.input[selected.index], 3)]]);
+      this.setReadout([['brightness a', plain(this.state.seenPixels()[selected.index], 3)]]);
       return;
     }
     const neuron = this.state.network.neuron(selected.layer, selected.index);
@@ -267,21 +270,22 @@ export class NeuronInspector {
     const squish = this.state.network.neuronLayers()[selected.layer].squish;
     const threshold = -bias;
     const passes = `passes ${plain(threshold)}`;
+    const sum = 'w·a, the weighted sum of its inputs,';
     let text: string;
     switch (squish) {
       case 'sigmoid':
-        text = `It is more on than off (a > ½) only when the weighted inputs w·a ${passes}.`;
+        text = `It is more on than off (a > ½) only when ${sum} ${passes}.`;
         break;
       case 'relu':
       case 'leaky-relu':
-        text = `It fires at all (a > 0) only when the weighted inputs w·a ${passes}.`;
+        text = `It fires at all (a > 0) only when ${sum} ${passes}.`;
         break;
       case 'softmax':
         text = 'It raises or lowers this digit’s score before the softmax weighs the ten outputs ' +
           'against each other.';
         break;
       default:
-        text = `Its activation turns positive only when the weighted inputs w·a ${passes}.`;
+        text = `Its activation turns positive only when ${sum} ${passes}.`;
     }
     this.biasBox.textContent = `b = ${plain(bias)}. ${text}`;
   }

@@ -13,6 +13,8 @@ export interface TrainingSettings {
   learningRate: number;
   batchSize: number;
   seed: number;
+  /** Straighten each digit first (a Deskew layer), as the CLI's presets do. */
+  deskew: boolean;
   /** Mini-batches per second at most, so that people can watch it learn; 0 for no limit. */
   pace: number;
 }

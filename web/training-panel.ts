@@ -87,6 +87,7 @@ export class TrainingPanel {
       learningRate,
       batchSize,
       seed: defaultSeed,
+      deskew: (this.field('deskew') as HTMLInputElement).checked,
       pace: Number(this.field('pace').value) || 0,
     };
   }

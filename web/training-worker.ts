@@ -55,6 +55,7 @@ class Trainer {
     this.network = Network.perceptron(settings.sizes, settings.activation, settings.output, {
       backend,
       random: this.random,
+      deskew: settings.deskew ? { width: 28, height: 28 } : undefined,
     });
     this.loss = createLoss(settings.output === 'softmax' ? 'cross-entropy' : 'mse');
     this.optimizer = createOptimizer(backend, settings.optimizer, { learningRate: settings.learningRate });
