@@ -82,6 +82,23 @@ const backward = (
   mismatch: (b) => b[name](tensorOn(b, [2, 3]), tensorOn(b, [2, 3]), tensorOn(b, [3, 2])),
 });
 
+/** A fused cross-entropy: (gradient, probabilities, logits, target), the gradient distinct. */
+const crossEntropy = (name: 'softmaxCrossEntropy' | 'sigmoidCrossEntropy'): KernelSpec => ({
+  call: (rows, n, seed, special) => ({
+    tensors: {
+      gradient: zeros([rows, n]),
+      probabilities: zeros([rows, n]),
+      logits: values([rows, n], seed, special, -30, 30),
+      target: targets(rows, n, seed + 1, special),
+    },
+    run: (b, t) => b[name](t.gradient, t.probabilities, t.logits, t.target),
+  }),
+  outputs: ['gradient', 'probabilities'],
+  tolerance: float32,
+  aliases: [['probabilities', 'logits']],
+  mismatch: (b) => b[name](tensorOn(b, [2, 3]), tensorOn(b, [2, 3]), tensorOn(b, [2, 3]), tensorOn(b, [3, 2])),
+});
+
 /** Σ_p |a[i, p]|·|b[p, j]|: the scale that float32 rounding errors in a dot product follow. */
 function productScale(call: Call, transposeA: boolean, transposeB: boolean): Float32Array {
   const { a, b, out } = call.tensors;
@@ -181,36 +198,8 @@ const specs: Record<KernelName, KernelSpec> = {
     aliases: [['dy', 'y']],
     mismatch: (b) => b.meanSquaredError(tensorOn(b, [2, 3]), tensorOn(b, [2, 3]), tensorOn(b, [2, 2])),
   },
-  softmaxCrossEntropy: {
-    call: (rows, n, seed, special) => ({
-      tensors: {
-        dLogits: zeros([rows, n]),
-        probabilities: zeros([rows, n]),
-        logits: values([rows, n], seed, special, -30, 30),
-        target: targets(rows, n, seed + 1, special),
-      },
-      run: (b, t) => b.softmaxCrossEntropy(t.dLogits, t.probabilities, t.logits, t.target),
-    }),
-    outputs: ['dLogits', 'probabilities'],
-    tolerance: float32,
-    aliases: [['probabilities', 'logits']],
-    mismatch: (b) => b.softmaxCrossEntropy(tensorOn(b, [2, 3]), tensorOn(b, [2, 3]), tensorOn(b, [2, 3]), tensorOn(b, [3, 2])),
-  },
-  sigmoidCrossEntropy: {
-    call: (rows, n, seed, special) => ({
-      tensors: {
-        dz: zeros([rows, n]),
-        activations: zeros([rows, n]),
-        z: values([rows, n], seed, special, -30, 30),
-        target: targets(rows, n, seed + 1, special),
-      },
-      run: (b, t) => b.sigmoidCrossEntropy(t.dz, t.activations, t.z, t.target),
-    }),
-    outputs: ['dz', 'activations'],
-    tolerance: float32,
-    aliases: [['activations', 'z']],
-    mismatch: (b) => b.sigmoidCrossEntropy(tensorOn(b, [2, 3]), tensorOn(b, [2, 3]), tensorOn(b, [2, 3]), tensorOn(b, [3])),
-  },
+  softmaxCrossEntropy: crossEntropy('softmaxCrossEntropy'),
+  sigmoidCrossEntropy: crossEntropy('sigmoidCrossEntropy'),
   dropoutMask: {
     call: (rows, n, seed) => ({
       tensors: { mask: zeros([rows, n]) },

@@ -164,27 +164,19 @@ export class WasmBackend implements Backend {
   }
 
   sigmoid(y: Tensor, x: Tensor): void {
-    checkSameShape('sigmoid', y, x);
-    if (!this.inside(y, x)) return this.staged('sigmoid', [y, x], [y]);
-    this.kernels.sigmoid(address(y), address(x), x.size);
+    this.activation('sigmoid', y, x, this.kernels.sigmoid);
   }
 
   sigmoidBackward(dx: Tensor, dy: Tensor, y: Tensor): void {
-    checkSameShape('sigmoidBackward', dx, dy, y);
-    if (!this.inside(dx, dy, y)) return this.staged('sigmoidBackward', [dx, dy, y], [dx]);
-    this.kernels.sigmoidBackward(address(dx), address(dy), address(y), y.size);
+    this.activationBackward('sigmoidBackward', dx, dy, y, this.kernels.sigmoidBackward);
   }
 
   tanh(y: Tensor, x: Tensor): void {
-    checkSameShape('tanh', y, x);
-    if (!this.inside(y, x)) return this.staged('tanh', [y, x], [y]);
-    this.kernels.tanh(address(y), address(x), x.size);
+    this.activation('tanh', y, x, this.kernels.tanh);
   }
 
   tanhBackward(dx: Tensor, dy: Tensor, y: Tensor): void {
-    checkSameShape('tanhBackward', dx, dy, y);
-    if (!this.inside(dx, dy, y)) return this.staged('tanhBackward', [dx, dy, y], [dx]);
-    this.kernels.tanhBackward(address(dx), address(dy), address(y), y.size);
+    this.activationBackward('tanhBackward', dx, dy, y, this.kernels.tanhBackward);
   }
 
   leakyRelu(y: Tensor, x: Tensor, slope: number): void {
@@ -221,33 +213,11 @@ export class WasmBackend implements Backend {
   }
 
   softmaxCrossEntropy(dLogits: Tensor, probabilities: Tensor, logits: Tensor, target: Tensor): number {
-    checkMatrix('softmaxCrossEntropy', 'logits', logits);
-    checkSameShape('softmaxCrossEntropy', dLogits, probabilities, logits, target);
-    if (dLogits.data === logits.data || dLogits.data === probabilities.data) {
-      throw new RangeError('softmaxCrossEntropy: dLogits must not share memory with its inputs');
-    }
-    if (!this.inside(dLogits, probabilities, logits, target)) {
-      const args: Parameters<Backend['softmaxCrossEntropy']> = [dLogits, probabilities, logits, target];
-      return this.staged('softmaxCrossEntropy', args, [dLogits, probabilities]);
-    }
-    const [rows, n] = logits.shape;
-    return this.kernels.softmaxCrossEntropy(
-      address(dLogits), address(probabilities), address(logits), address(target), rows, n,
-    );
+    return this.crossEntropy('softmaxCrossEntropy', ['dLogits', 'logits'], dLogits, probabilities, logits, target);
   }
 
   sigmoidCrossEntropy(dz: Tensor, activations: Tensor, z: Tensor, target: Tensor): number {
-    checkMatrix('sigmoidCrossEntropy', 'z', z);
-    checkSameShape('sigmoidCrossEntropy', dz, activations, z, target);
-    if (dz.data === z.data || dz.data === activations.data) {
-      throw new RangeError('sigmoidCrossEntropy: dz must not share memory with its inputs');
-    }
-    if (!this.inside(dz, activations, z, target)) {
-      const args: Parameters<Backend['sigmoidCrossEntropy']> = [dz, activations, z, target];
-      return this.staged('sigmoidCrossEntropy', args, [dz, activations]);
-    }
-    const [rows, n] = z.shape;
-    return this.kernels.sigmoidCrossEntropy(address(dz), address(activations), address(z), address(target), rows, n);
+    return this.crossEntropy('sigmoidCrossEntropy', ['dz', 'z'], dz, activations, z, target);
   }
 
   dropoutMask(mask: Tensor, rate: number, random: Random): void {
@@ -282,6 +252,47 @@ export class WasmBackend implements Backend {
   argmaxRows(out: Int32Array, x: Tensor): void {
     checkFloat32(this.name, x);
     this.reference.argmaxRows(out, x);
+  }
+
+  /** y = f(x) elementwise, by `kernel`. */
+  private activation(
+    name: 'sigmoid' | 'tanh', y: Tensor, x: Tensor, kernel: (y: number, x: number, count: number) => void,
+  ): void {
+    checkSameShape(name, y, x);
+    if (!this.inside(y, x)) return this.staged(name, [y, x], [y]);
+    kernel(address(y), address(x), x.size);
+  }
+
+  /** dx = dy ⊙ f′ given f's output y, elementwise, by `kernel`. */
+  private activationBackward(
+    name: 'sigmoidBackward' | 'tanhBackward', dx: Tensor, dy: Tensor, y: Tensor,
+    kernel: (dx: number, dy: number, y: number, count: number) => void,
+  ): void {
+    checkSameShape(name, dx, dy, y);
+    if (!this.inside(dx, dy, y)) return this.staged(name, [dx, dy, y], [dx]);
+    kernel(address(dx), address(dy), address(y), y.size);
+  }
+
+  /**
+   * A fused cross-entropy: writes the gradient and the squashed outputs, returns the loss.
+   * `names` are the gradient's and the inputs' names in the interface, for error messages.
+   */
+  private crossEntropy(
+    name: 'softmaxCrossEntropy' | 'sigmoidCrossEntropy', names: [gradient: string, inputs: string],
+    gradient: Tensor, outputs: Tensor, inputs: Tensor, target: Tensor,
+  ): number {
+    const [gradientName, inputsName] = names;
+    checkMatrix(name, inputsName, inputs);
+    checkSameShape(name, gradient, outputs, inputs, target);
+    if (gradient.data === inputs.data || gradient.data === outputs.data) {
+      throw new RangeError(`${name}: ${gradientName} must not share memory with its inputs`);
+    }
+    if (!this.inside(gradient, outputs, inputs, target)) {
+      const args: Parameters<Backend[typeof name]> = [gradient, outputs, inputs, target];
+      return this.staged(name, args, [gradient, outputs]);
+    }
+    const [rows, n] = inputs.shape;
+    return this.kernels[name](address(gradient), address(outputs), address(inputs), address(target), rows, n);
   }
 
   /**
