@@ -92,10 +92,11 @@ test('glassbox predict MODEL IMAGE.png --json reads PNGs the test writes and gue
 });
 
 test('glassbox inspect MODEL shows the layers and how the model was made', () => {
+  // --layers keeps the rest of the default preset, its deskewing included.
   const result = glassbox('inspect', model, '--json');
   assert.equal(result.code, 0, result.stderr);
   const report = JSON.parse(result.stdout);
-  assert.deepEqual(report.layers.map((l: { layer: string }) => l.layer), ['Dense(784→48)', 'ReLU', 'Dense(48→10)', 'Softmax']);
+  assert.deepEqual(report.layers.map((l: { layer: string }) => l.layer), ['Deskew(28×28)', 'Dense(784→48)', 'ReLU', 'Dense(48→10)', 'Softmax']);
   assert.equal(report.info.seed, 3);
   assert.equal(report.info.epochs, 2);
   assert.equal(typeof report.info.testAccuracy, 'number');
