@@ -15,7 +15,7 @@ export interface Preset {
   dropout?: number;
   weightDecay?: number;
   /** Multiply the learning rate by this after every epoch. */
-  decay?: number;
+  lrDecay?: number;
   /** Straighten each digit before the first layer (a Deskew layer). */
   deskew?: boolean;
 }
@@ -33,7 +33,7 @@ export const presets: Record<string, Preset> = {
     epochs: 30,
     initializer: 'glorot',
     weightDecay: 0.00003,
-    decay: 0.96,
+    lrDecay: 0.96,
     deskew: true,
   },
   default: {
@@ -46,7 +46,7 @@ export const presets: Record<string, Preset> = {
     learningRate: 0.05,
     batchSize: 64,
     epochs: 8,
-    decay: 0.85,
+    lrDecay: 0.85,
     deskew: true,
   },
   fast: {
@@ -59,7 +59,7 @@ export const presets: Record<string, Preset> = {
     learningRate: 0.1,
     batchSize: 128,
     epochs: 2,
-    decay: 0.4,
+    lrDecay: 0.4,
     deskew: true,
   },
   best: {
@@ -73,7 +73,7 @@ export const presets: Record<string, Preset> = {
     batchSize: 64,
     epochs: 20,
     dropout: 0.3,
-    decay: 0.9,
+    lrDecay: 0.9,
     deskew: true,
   },
   nielsen: {

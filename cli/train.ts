@@ -1,13 +1,12 @@
 import {
   activationNames, createLoss, createOptimizer, DivergedError, encodeModel, evaluate, fit, GlassboxError,
   initializerNames, lossNames, modelFileExtension, Network, optimizerNames, Random,
-  type ActivationName, type EpochEvent, type Initializer, type LossName, type ModelInfo,
-  type OptimizerName, type TrainingState,
+  type EpochEvent, type Initializer, type ModelInfo, type TrainingState,
 } from '../src/index.js';
 import { choiceFlag, numberFlag, parseCommandLine } from './args.js';
 import { readModel, writeFileAtomic } from './files.js';
 import { loadMnist } from './mnist-files.js';
-import { presets } from './presets.js';
+import { presets, type Preset } from './presets.js';
 import { formatSeconds, ProgressBar } from './progress-bar.js';
 import { UsageError } from './usage-error.js';
 import { chooseBackend, backendFlag } from './backend-flag.js';
@@ -55,29 +54,20 @@ Examples:
   glassbox train --preset best --checkpoint best.ckpt.gbx
   glassbox train --resume best.ckpt.gbx`;
 
-/** Everything that defines a training run: what a checkpoint must carry to resume it. */
-interface TrainSettings {
+/**
+ * Everything that defines a training run, and so what a checkpoint must carry to resume it: a
+ * preset's recipe with every choice made, and the run's own seed, data and output.
+ */
+type TrainSettings = Required<Omit<Preset, 'description' | 'initializer'>> & {
+  initializer: Initializer | undefined;
   preset: string | undefined;
-  layers: number[];
-  activation: ActivationName;
-  output: ActivationName;
-  loss: LossName;
-  optimizer: OptimizerName;
-  learningRate: number;
-  lrDecay: number;
   momentum: number;
   nesterov: boolean;
-  weightDecay: number;
-  dropout: number;
-  initializer: Initializer | undefined;
-  deskew: boolean;
-  batchSize: number;
-  epochs: number;
   seed: number;
   limit: number;
   testLimit: number;
   out: string;
-}
+};
 
 const runFlags = [
   'preset', 'layers', 'activation', 'output', 'loss', 'optimizer', 'lr', 'lr-decay', 'momentum',
@@ -240,7 +230,7 @@ function settingsFromFlags(values: FlagValues): TrainSettings {
     loss,
     optimizer: choiceFlag('optimizer', text('optimizer'), optimizerNames, preset.optimizer),
     learningRate: numberFlag('lr', text('lr'), preset.learningRate, { min: 0, above: true }),
-    lrDecay: numberFlag('lr-decay', text('lr-decay'), preset.decay ?? 1, { min: 0, max: 1, above: true }),
+    lrDecay: numberFlag('lr-decay', text('lr-decay'), preset.lrDecay ?? 1, { min: 0, max: 1, above: true }),
     momentum: numberFlag('momentum', text('momentum'), 0.9, { min: 0, max: 0.999 }),
     nesterov: (values.nesterov as boolean | undefined) ?? false,
     weightDecay: numberFlag('weight-decay', text('weight-decay'), preset.weightDecay ?? 0, { min: 0 }),
