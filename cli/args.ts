@@ -11,7 +11,12 @@ export function parseCommandLine<T extends Options>(command: string, args: strin
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
-    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    // Node's messages may run to several lines with advice on dashes; keep the first two
+    // sentences on one line, as every CLI error is.
+    const message = (error as Error).message
+      .replace(/\. To specify a positional argument.*$/s, '')
+      .replace(/\nTo specify an option argument.*$/s, '')
+      .replace(/\s*\n\s*/g, ' ');
     throw new UsageError(`${command}: ${message}`);
   }
 }

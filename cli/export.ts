@@ -24,7 +24,9 @@ export async function exportCommand(args: string[]): Promise<void> {
     console.log(exportHelp);
     return;
   }
-  if (positionals.length !== 1) throw new UsageError(`export takes one MODEL file, got ${positionals.length}`);
+  if (positionals.length !== 1) {
+    throw new UsageError(`export takes one MODEL file, got ${positionals.length}`);
+  }
   if (values.onnx === undefined || values.onnx === '') {
     throw new UsageError('export needs --onnx OUT.onnx, the file to write');
   }
@@ -33,5 +35,6 @@ export async function exportCommand(args: string[]): Promise<void> {
   const { network, info } = readModel(positionals[0]);
   const bytes = encodeOnnx(network, info);
   writeFileAtomic(values.onnx, bytes);
-  console.log(`Wrote ${values.onnx}: ${network} as ONNX (${bytes.length.toLocaleString('en-US')} bytes)`);
+  const size = bytes.length.toLocaleString('en-US');
+  console.log(`Wrote ${values.onnx}: ${network} as ONNX (${size} bytes)`);
 }

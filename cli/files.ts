@@ -52,7 +52,11 @@ export function writeFileAtomic(path: string, bytes: Uint8Array): void {
     renameSync(temporary, path);
   } catch (error) {
     if (fd !== undefined) closeSync(fd);
-    rmSync(temporary, { force: true });
+    try {
+      rmSync(temporary, { force: true });
+    } catch {
+      // The name itself may be what failed (too long, a NUL in it): there is nothing to remove.
+    }
     throw new GlassboxError(path, '', `cannot write: ${(error as Error).message}`);
   }
   try {
@@ -83,7 +87,11 @@ function removeStaleTemporaries(directory: string, name: string): void {
     if (!entry.startsWith(prefix)) continue;
     const match = /^(\d+)\.\d+(\.\d+)?\.tmp$/.exec(entry.slice(prefix.length));
     if (match === null || isRunning(Number(match[1]))) continue;
-    rmSync(join(directory, entry), { force: true });
+    try {
+      rmSync(join(directory, entry), { force: true });
+    } catch {
+      // Not ours to remove (another user's folder, say): the save goes ahead all the same.
+    }
   }
 }
 

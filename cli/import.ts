@@ -11,7 +11,8 @@ keep training. It reads Gemm, MatMul + Add, Relu, LeakyRelu, Sigmoid, Tanh, Soft
 Identity, and Flatten or Reshape of the input; any other op is named in the error.
 
 Options:
-  --out FILE           where to save (default: MODEL with ${modelFileExtension} for .onnx); written atomically
+  --out FILE           where to save, written atomically (default: MODEL with
+                       ${modelFileExtension} in place of .onnx)
   -h, --help           this help
 
 Examples:
@@ -27,7 +28,9 @@ export async function importCommand(args: string[]): Promise<void> {
     console.log(importHelp);
     return;
   }
-  if (positionals.length !== 1) throw new UsageError(`import takes one MODEL.onnx file, got ${positionals.length}`);
+  if (positionals.length !== 1) {
+    throw new UsageError(`import takes one MODEL.onnx file, got ${positionals.length}`);
+  }
   const source = positionals[0];
   const out = values.out ?? `${source.replace(/\.onnx$/i, '')}${modelFileExtension}`;
   if (out === '' || out === source) {

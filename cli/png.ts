@@ -1,3 +1,4 @@
+import { inflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { crc32, GlassboxError, type PixelImage } from '../src/index.js';
 import { readBytes, writeFileAtomic } from './files.js';
@@ -16,7 +17,11 @@ const maxPixels = 50_000_000;
  * non-PNG, truncated or corrupt file gives a GlassboxError naming the file and the problem.
  */
 export function readPng(path: string): PixelImage {
-  const bytes = readBytes(path);
+  return decodePng(readBytes(path), path);
+}
+
+/** The bytes of a PNG file as RGBA, as readPng reads them; `path` names it in errors. */
+export function decodePng(bytes: Uint8Array, path: string): PixelImage {
   checkSignature(bytes, path);
   checkChunks(bytes, path);
   let png: { width: number; height: number; data: Uint8Array };
@@ -96,9 +101,11 @@ function checkChunks(bytes: Uint8Array, path: string): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let offset = signature.length;
   let first = true;
+  let rawBytes: number | undefined;
+  const imageData: Uint8Array[] = [];
   while (offset + 8 <= bytes.length) {
     const length = view.getUint32(offset);
-    const type = String.fromCharCode(...bytes.subarray(offset + 4, offset + 8));
+    const type = chunkName(bytes.subarray(offset + 4, offset + 8));
     if (offset + 12 + length > bytes.length) {
       throw new GlassboxError(
         path, `${type} chunk`, `truncated: the chunk at byte ${offset} needs ${12 + length} ` +
@@ -114,10 +121,14 @@ function checkChunks(bytes: Uint8Array, path: string): void {
       );
     }
     if (first) {
-      checkHeader(view, type, length, offset, path);
+      rawBytes = checkHeader(view, type, length, offset, path);
       first = false;
     }
-    if (type === 'IEND') return;
+    if (type === 'IDAT') imageData.push(bytes.subarray(offset + 8, offset + 8 + length));
+    if (type === 'IEND') {
+      if (rawBytes !== undefined) checkImageData(imageData, rawBytes, path);
+      return;
+    }
     offset += 12 + length;
   }
   throw new GlassboxError(
@@ -126,9 +137,13 @@ function checkChunks(bytes: Uint8Array, path: string): void {
   );
 }
 
+/**
+ * Checks the IHDR chunk; returns the number of bytes its image data must inflate to, or
+ * undefined for a colour type or bit depth that pngjs will refuse and name.
+ */
 function checkHeader(
   view: DataView, type: string, length: number, offset: number, path: string,
-): void {
+): number | undefined {
   if (type !== 'IHDR' || length !== 13) {
     throw new GlassboxError(path, 'IHDR chunk', `expected a 13-byte IHDR chunk first, got ${type}`);
   }
@@ -143,6 +158,76 @@ function checkHeader(
         `${maxPixels / 1e6} million this reader accepts`,
     );
   }
+  const channels = channelsByColourType[view.getUint8(offset + 17)];
+  const bitDepth = view.getUint8(offset + 16);
+  if (channels === undefined || ![1, 2, 4, 8, 16].includes(bitDepth)) return undefined;
+  return rawImageBytes(width, height, channels * bitDepth, view.getUint8(offset + 20) === 1);
+}
+
+const channelsByColourType: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+
+/** Adam7's passes: first column and row, then the steps between pixels. */
+const adam7 = [
+  [0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2],
+];
+
+/** The size of the filtered scanlines, each with its filter byte, that the image data holds. */
+function rawImageBytes(
+  width: number, height: number, bitsPerPixel: number, interlaced: boolean,
+): number {
+  const scanlines = (columns: number, rows: number) =>
+    columns === 0 || rows === 0 ? 0 : rows * (1 + Math.ceil((columns * bitsPerPixel) / 8));
+  if (!interlaced) return scanlines(width, height);
+  let total = 0;
+  for (const [column, row, columnStep, rowStep] of adam7) {
+    const columns = Math.ceil(Math.max(width - column, 0) / columnStep);
+    total += scanlines(columns, Math.ceil(Math.max(height - row, 0) / rowStep));
+  }
+  return total;
+}
+
+/**
+ * Inflates the image data once to check its size before pngjs decodes it: pngjs fills a
+ * cut-short image with zeros and says nothing, and would allocate the whole image first. zlib
+ * compresses at most 1032 to 1, so data far too small for the header's image is refused before
+ * inflating, and inflating stops at the size the image needs: a small file that declares a vast
+ * image cannot make the reader allocate for it.
+ */
+function checkImageData(parts: Uint8Array[], rawBytes: number, path: string): void {
+  const compressed = Buffer.concat(parts);
+  const maxRatio = 1032;
+  const cutShort = 'the file is cut short or damaged';
+  if (compressed.length * maxRatio < rawBytes) {
+    throw new GlassboxError(
+      path, 'IDAT chunk', `the image data is ${compressed.length} bytes, too little for the ` +
+        `image the header declares, whose ${rawBytes} bytes need at least ` +
+        `${Math.ceil(rawBytes / maxRatio)} compressed; ${cutShort}`,
+    );
+  }
+  let inflated: number;
+  try {
+    inflated = inflateSync(compressed, { maxOutputLength: rawBytes }).length;
+  } catch (error) {
+    // More data than the image needs is harmless: decoders ignore what follows.
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return;
+    throw new GlassboxError(
+      path, 'IDAT chunk', `the compressed image data does not inflate ` +
+        `(${(error as Error).message}); ${cutShort}`,
+    );
+  }
+  if (inflated < rawBytes) {
+    throw new GlassboxError(
+      path, 'IDAT chunk', `the image data inflates to ${inflated} bytes, but the image the ` +
+        `header declares needs ${rawBytes}; ${cutShort}`,
+    );
+  }
+}
+
+/** A chunk's type as four letters, or in hex when the bytes are not letters (a damaged file). */
+function chunkName(type: Uint8Array): string {
+  const letters = String.fromCharCode(...type);
+  if (/^[A-Za-z]{4}$/.test(letters)) return letters;
+  return `0x${Array.from(type, (byte) => byte.toString(16).padStart(2, '0')).join('')}`;
 }
 
 function hex32(value: number): string {

@@ -11,9 +11,19 @@ export class GlassboxError extends Error {
 
   constructor(source: string, field: string, problem: string) {
     const where = [source, field].filter((part) => part !== '').join(': ');
-    super(where === '' ? problem : `${where}: ${problem}`);
+    super(escapeControlCharacters(where === '' ? problem : `${where}: ${problem}`));
     this.name = 'GlassboxError';
     this.source = source;
     this.field = field;
   }
+}
+
+/**
+ * Messages quote outside data (a JSON parser's excerpt, a chunk name), which may hold newlines,
+ * NULs or terminal escape sequences; written as \u escapes they keep the message one safe line.
+ */
+export function escapeControlCharacters(text: string): string {
+  return text.replace(
+    /[\u0000-\u001f\u007f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

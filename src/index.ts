@@ -1,7 +1,7 @@
 // The public door: everything users, the CLI and the web app may import. Re-exports only.
 export { Tensor, shapeSize, type Floats } from './tensor.js';
 export { Random } from './random.js';
-export { GlassboxError } from './errors.js';
+export { GlassboxError, escapeControlCharacters } from './errors.js';
 export { crc32 } from './crc32.js';
 export type { Backend, SgdStepOptions, AdamStepOptions } from './backend/backend.js';
 export { kernelNames } from './backend/backend.js';

@@ -85,8 +85,9 @@ export async function fit(network: Network, data: Dataset, options: FitOptions):
   const random = options.random ?? network.random;
   const backend = network.backend;
   const order = new Int32Array(data.length);
-  const labels = new Int32Array(batchSize);
-  const guesses = new Int32Array(batchSize);
+  // No batch holds more rows than the data, whatever batch size was asked for.
+  const labels = new Int32Array(Math.min(batchSize, data.length));
+  const guesses = new Int32Array(Math.min(batchSize, data.length));
   const params = network.params();
   let x: Tensor | undefined;
   let target: Tensor | undefined;

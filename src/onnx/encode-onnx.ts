@@ -88,7 +88,8 @@ function attributes(layer: Layer): object[] {
  */
 function parameterInputs(layer: Layer, name: string, initializers: object[]): string[] {
   if (layer instanceof Dense) {
-    initializers.push(floatTensor(`${name}.weights`, [layer.outputs, layer.inputs], layer.weights.value.data));
+    const weights = layer.weights.value.data;
+    initializers.push(floatTensor(`${name}.weights`, [layer.outputs, layer.inputs], weights));
     initializers.push(floatTensor(`${name}.bias`, [layer.outputs], layer.bias.value.data));
     return [`${name}.weights`, `${name}.bias`];
   }

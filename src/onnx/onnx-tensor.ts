@@ -42,7 +42,8 @@ export function readIntegers(tensor: OnnxTensor, fail: Fail): number[] {
   const width = type === dataType.int64 ? 8 : 4;
   if (raw.length > 0) {
     if (raw.length !== count * width) {
-      fail(`declares ${count} values in [${dims.join(', ')}], but raw_data holds ${raw.length} bytes`);
+      fail(`declares ${count} values in [${dims.join(', ')}], but raw_data holds ` +
+        `${raw.length} bytes`);
     }
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     const values: number[] = [];
@@ -66,7 +67,8 @@ function readDims(tensor: OnnxTensor, fail: Fail): number[] {
   if (dims.length > 8) fail(`has ${dims.length} dimensions; expected at most 8`);
   for (const d of dims) {
     if (!Number.isInteger(d) || d < 0 || d > maxDimension) {
-      fail(`has dimensions [${dims.join(', ')}]; each must be a whole number from 0 to ${maxDimension}`);
+      fail(`has dimensions [${dims.join(', ')}]; each must be a whole number from 0 to ` +
+        `${maxDimension}`);
     }
   }
   return dims;
