@@ -7,7 +7,7 @@ import {
 import type { AppState } from './app-state.js';
 import { paintSigned, pixelCanvas } from './paint-pixels.js';
 import { paintBars } from './weight-bars.js';
-import { Visibility } from './visibility.js';
+import { Repaint } from './repaint.js';
 import { cloneNetwork, copyWeights, setWeights } from './weights.js';
 
 /** First-layer neurons whose weight change is drawn: those the step moves most. */
@@ -31,9 +31,8 @@ export class BackpropPanel {
   private copyOf: Network | undefined;
   private targetChosen = false;
   private before: Float32Array[] | undefined;
-  private pending = false;
-  private stale = false;
-  private readonly visibility: Visibility;
+  /** Recomputes at most once per frame, and not while off screen: it should not slow drawing. */
+  private readonly repaint: Repaint;
   /** What the last step did, shown until the input changes. */
   private stepReport: { text: string; inputVersion: number } | undefined;
   private readonly firstTiles: { tile: HTMLElement; canvas: HTMLCanvasElement; caption: HTMLElement }[] = [];
@@ -46,25 +45,23 @@ export class BackpropPanel {
     for (let digit = 0; digit < 10; digit++) elements.target.add(new Option(String(digit), String(digit)));
     elements.target.addEventListener('change', () => {
       this.targetChosen = true;
-      this.schedule();
+      this.repaint.request();
     });
-    elements.rate.addEventListener('input', () => this.schedule());
+    elements.rate.addEventListener('input', () => this.repaint.request());
     elements.apply.addEventListener('click', () => this.apply());
     elements.undo.addEventListener('click', () => this.undo());
     state.on('update', () => {
       if (state.inputSource === 'empty' || state.inputSource === 'test digit' || state.inputSource === 'noise') {
         this.targetChosen = false;
       }
-      this.schedule();
+      this.repaint.request();
     });
     state.on('model', () => {
       this.before = undefined;
       this.elements.undo.disabled = true;
     });
     elements.undo.disabled = true;
-    this.visibility = new Visibility(elements.errors.closest('section') ?? elements.errors, () => {
-      if (this.stale) this.schedule();
-    });
+    this.repaint = new Repaint(elements.errors.closest('section') ?? elements.errors, () => this.show());
   }
 
   /** The cost the shown model was trained with, or the natural one for its output layer. */
@@ -86,21 +83,6 @@ export class BackpropPanel {
       this.elements.target.value = String(automatic);
     }
     return Number(this.elements.target.value);
-  }
-
-  /** Recomputes at most once per frame: off-screen work should not slow the drawing down. */
-  private schedule(): void {
-    if (!this.visibility.visible) {
-      this.stale = true;
-      return;
-    }
-    this.stale = false;
-    if (this.pending) return;
-    this.pending = true;
-    requestAnimationFrame(() => {
-      this.pending = false;
-      this.show();
-    });
   }
 
   /** Forward, cost and backpropagation on a copy of the network for the current digit. */

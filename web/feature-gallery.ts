@@ -2,7 +2,7 @@
 // (when measured) the test digits that excite it most. Repainted as training changes the weights.
 import type { AppState } from './app-state.js';
 import { paintGrey, paintSigned, pixelCanvas } from './paint-pixels.js';
-import { Visibility } from './visibility.js';
+import { Repaint } from './repaint.js';
 
 export interface GalleryOptions {
   /** Show the most exciting test digits under each picture. */
@@ -16,11 +16,9 @@ export interface GalleryOptions {
 export class FeatureGallery {
   private tiles: { weights: HTMLCanvasElement; digits: HTMLElement | undefined }[] = [];
   private showAll = false;
-  private pending = false;
-  /** Weights (or the whole network) changed while the gallery was off screen. */
-  private stale = false;
-  private staleLayers = false;
-  private readonly visibility: Visibility;
+  /** The network changed: the tiles must be made again before they are painted. */
+  private staleLayers = true;
+  private readonly repaint: Repaint;
   private readonly grid = document.createElement('div');
   private readonly more = document.createElement('button');
 
@@ -33,17 +31,14 @@ export class FeatureGallery {
       this.build();
     });
     root.append(this.grid, this.more);
-    this.visibility = new Visibility(root, () => {
-      if (this.staleLayers) this.build();
-      else if (this.stale) this.schedule();
-    });
+    this.repaint = new Repaint(root, () => (this.staleLayers ? this.build() : this.paintWeights()));
     state.on('model', () => {
-      if (this.visibility.visible) this.build();
-      else this.staleLayers = true;
+      this.staleLayers = true;
+      this.repaint.request();
     });
-    state.on('weights', () => this.schedule());
+    state.on('weights', () => this.repaint.request());
     state.on('analysis', () => this.paintDigits());
-    this.build();
+    this.repaint.request();
   }
 
   private firstLayer(): { size: number; weights: Float32Array | Float64Array } | undefined {
@@ -54,7 +49,6 @@ export class FeatureGallery {
 
   private build(): void {
     this.staleLayers = false;
-    this.stale = false;
     const layer = this.firstLayer();
     this.tiles = [];
     if (layer === undefined) {
@@ -91,21 +85,6 @@ export class FeatureGallery {
     this.more.textContent = this.showAll ? `Show the first ${this.options.limit}` : `Show all ${layer.size} neurons`;
     this.paintWeights();
     this.paintDigits();
-  }
-
-  /** At most one repaint per frame, however often training sends weights. */
-  private schedule(): void {
-    if (!this.visibility.visible) {
-      this.stale = true;
-      return;
-    }
-    this.stale = false;
-    if (this.pending) return;
-    this.pending = true;
-    requestAnimationFrame(() => {
-      this.pending = false;
-      this.paintWeights();
-    });
   }
 
   private paintWeights(): void {

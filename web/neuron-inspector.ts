@@ -7,6 +7,7 @@ import { neuronName } from './network-view.js';
 import { paintGrey, paintSigned, pixelCanvas } from './paint-pixels.js';
 import { SquishCurve, squishFormula } from './squish-curve.js';
 import { paintBars } from './weight-bars.js';
+import { Repaint } from './repaint.js';
 
 /** How many of the largest contributions w_i·a_i to list. */
 const listedContributions = 5;
@@ -53,6 +54,7 @@ export class NeuronInspector {
   private biasBox = element('p', 'bias');
   private curveCaption = element('figcaption');
   private excites = element('div', 'excites');
+  private readonly refreshLater: Repaint;
 
   constructor(private readonly state: AppState, private readonly root: HTMLElement) {
     const header = element('header', 'inspector-header');
@@ -69,7 +71,10 @@ export class NeuronInspector {
     state.on('select', () => this.rebuild());
     state.on('model', () => this.rebuild());
     state.on('weights', () => (this.weightsChanged = true));
-    state.on('update', () => this.refresh());
+    // Coalesced to one refresh per frame; while training streams weights in from an animation
+    // frame, this lands on the next frame, spreading the page's work over two.
+    this.refreshLater = new Repaint(root, () => this.refresh());
+    state.on('update', () => this.refreshLater.request());
     state.on('analysis', () => this.paintExcites());
     this.rebuild();
   }
@@ -310,7 +315,7 @@ export class NeuronInspector {
     }
     const note = element('p', 'note',
       selected.layer === this.state.network.neuronLayers().length - 1
-        ? 'The ten thousand test digits it is surest of.'
+        ? `Of the 10,000 test digits, these light it most: the ones it is surest are a “${selected.index}”.`
         : 'The video hoped each hidden neuron would catch one stroke or loop. Look at what these ' +
           'digits share: often something, rarely one clean stroke. The network works anyway.');
     this.excites.replaceChildren(strip, note);

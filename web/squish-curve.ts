@@ -1,30 +1,18 @@
 // A neuron's squishification function drawn as a curve, with today's z and activation marked.
 // The curve is computed by the library's own activation layer, not re-written here.
 import uPlot from 'uplot';
-import {
-  LeakyReLU, ReLU, Sigmoid, Softmax, Tanh, Tensor,
-  type Backend, type Layer, type LayerSpec, type Network,
-} from '../src/index.js';
-import { guessColour, mutedText, text } from './palette.js';
+import { Network, Tensor, type Backend, type Layer, type LayerSpec } from '../src/index.js';
+import { axisStyle } from './chart-style.js';
+import { guessColour, text } from './palette.js';
 
 const samples = 161;
 
-/** A fresh layer that squishes the way `spec` does, or undefined for no squishification. */
-function squishLayer(spec: LayerSpec | undefined, backend: Backend): Layer | undefined {
-  switch (spec?.type) {
-    case 'sigmoid':
-      return new Sigmoid(backend);
-    case 'relu':
-      return new ReLU(backend);
-    case 'leaky-relu':
-      return new LeakyReLU(backend, spec.slope);
-    case 'tanh':
-      return new Tanh(backend);
-    case 'softmax':
-      return new Softmax(backend);
-    default:
-      return undefined;
-  }
+/**
+ * A fresh layer that squishes as `spec` says, for `width` numbers per row, built by the library
+ * itself: it is the second layer of a throwaway network, so no activation is written twice.
+ */
+function squishLayer(spec: LayerSpec, backend: Backend, width: number): Layer {
+  return new Network([{ type: 'dense', inputs: 1, outputs: width }, spec], { backend }).layers[1];
 }
 
 /** The squishification spec that follows the Dense layer of neuron layer `layer`. */
@@ -56,7 +44,7 @@ export function squishFormula(type: string): string {
 export class SquishCurve {
   private plot: uPlot | undefined;
   /** The squishing layer and input buffer of the last curve, reused while they still fit. */
-  private cached: { key: string; layer: Layer | undefined; input: Tensor } | undefined;
+  private cached: { key: string; layer: Layer; input: Tensor } | undefined;
 
   constructor(private readonly container: HTMLElement) {
     new ResizeObserver(() => {
@@ -95,10 +83,10 @@ export class SquishCurve {
   }
 
   /** The squishing layer for `spec`, with an input tensor of [rows, width], made once and kept. */
-  private layerFor(spec: LayerSpec | undefined, backend: Backend, rows: number, width: number): { layer: Layer | undefined; input: Tensor } {
+  private layerFor(spec: LayerSpec, backend: Backend, rows: number, width: number): { layer: Layer; input: Tensor } {
     const key = `${JSON.stringify(spec)} ${rows}×${width} ${backend.name}`;
     if (this.cached?.key !== key) {
-      this.cached = { key, layer: squishLayer(spec, backend), input: new Tensor([rows, width], backend.alloc(rows * width)) };
+      this.cached = { key, layer: squishLayer(spec, backend, width), input: new Tensor([rows, width], backend.alloc(rows * width)) };
     }
     return this.cached;
   }
@@ -113,21 +101,16 @@ export class SquishCurve {
       xs.forEach((x, r) => {
         for (let j = 0; j < width; j++) rows.data[r * width + j] = j === index ? x : zs[j];
       });
-      const y = squish!.forward(rows, false);
+      const y = squish.forward(rows, false);
       return xs.map((_, r) => y.data[r * width + index]);
     }
     const { layer: squish, input: column } = this.layerFor(spec, backend, xs.length, 1);
     column.data.set(xs);
-    return Array.from(squish!.forward(column, false).data);
+    return Array.from(squish.forward(column, false).data);
   }
 
   private options(): uPlot.Options {
-    const axis = {
-      stroke: mutedText,
-      grid: { stroke: 'rgba(255,255,255,0.06)', width: 1 },
-      ticks: { stroke: 'rgba(255,255,255,0.12)', width: 1 },
-      font: '11px system-ui, sans-serif',
-    };
+    const axis = axisStyle;
     return {
       ...this.size(),
       legend: { show: false },

@@ -1,8 +1,8 @@
 // The live training chart (uPlot): the cost falling on the left axis, test accuracy rising on
 // the right.
 import uPlot from 'uplot';
-import { mutedText } from './palette.js';
-import { Visibility } from './visibility.js';
+import { axisStyle } from './chart-style.js';
+import { Repaint } from './repaint.js';
 
 const accuracyColour = '#58c4dd';
 const costColour = '#fc9f55';
@@ -12,16 +12,12 @@ export class TrainingChart {
   private readonly cost: (number | null)[] = [];
   private readonly accuracy: (number | null)[] = [];
   private readonly plot: uPlot;
-  private pending = false;
-  private stale = false;
-  private readonly visibility: Visibility;
+  private readonly repaint: Repaint;
 
   constructor(private readonly container: HTMLElement) {
     this.plot = new uPlot(this.options(), [[], [], []], container);
     new ResizeObserver(() => this.plot.setSize(this.size())).observe(container);
-    this.visibility = new Visibility(container, () => {
-      if (this.stale) this.schedule();
-    });
+    this.repaint = new Repaint(container, () => this.plot.setData([this.steps, this.cost, this.accuracy]));
   }
 
   private size(): { width: number; height: number } {
@@ -47,7 +43,7 @@ export class TrainingChart {
     const value = Number.isFinite(cost) ? cost : null;
     if (step > now) this.push(step, value, null);
     else if (step === now && value !== null) this.cost[this.cost.length - 1] = value;
-    this.schedule();
+    this.repaint.request();
   }
 
   private push(step: number, cost: number | null, accuracy: number | null): void {
@@ -56,29 +52,8 @@ export class TrainingChart {
     this.accuracy.push(accuracy);
   }
 
-  /** One redraw per frame. */
-  private schedule(): void {
-    if (!this.visibility.visible) {
-      this.stale = true;
-      return;
-    }
-    this.stale = false;
-    if (this.pending) return;
-    this.pending = true;
-    requestAnimationFrame(() => {
-      this.pending = false;
-      this.plot.setData([this.steps, this.cost, this.accuracy]);
-    });
-  }
-
   private options(): uPlot.Options {
-    const axis = {
-      stroke: mutedText,
-      grid: { stroke: 'rgba(255,255,255,0.06)', width: 1 },
-      ticks: { stroke: 'rgba(255,255,255,0.12)', width: 1 },
-      font: '11px system-ui, sans-serif',
-      labelFont: '600 11px system-ui, sans-serif',
-    };
+    const axis = { ...axisStyle, labelFont: '600 11px system-ui, sans-serif' };
     return {
       ...this.size(),
       cursor: { drag: { x: false, y: false } },

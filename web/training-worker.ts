@@ -15,10 +15,13 @@ const liveTestExamples = 2000;
 const testEvery = 50;
 const testEveryMilliseconds = 150;
 /** Train for this long before letting messages (pause) through, then rest for this long. */
-const sliceMilliseconds = 30;
-const restMilliseconds = 15;
-/** Send the page the new weights at most this often; more would only redraw the same picture. */
-const postEveryMilliseconds = 100;
+const sliceMilliseconds = 20;
+const restMilliseconds = 20;
+/**
+ * Send the page the new weights at most this often: enough to watch the pictures change, and
+ * rare enough that redrawing them leaves the page's thread mostly free.
+ */
+const postEveryMilliseconds = 150;
 
 // Room for the widest network the form allows (four layers of 512) at a batch of 1000.
 const backendReady = selectBackend('auto', { memoryMiB: 128 });

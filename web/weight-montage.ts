@@ -3,7 +3,7 @@
 // worker streams new weights.
 import type { AppState } from './app-state.js';
 import { fillSigned, softwareContext } from './paint-pixels.js';
-import { Visibility } from './visibility.js';
+import { Repaint } from './repaint.js';
 
 /** Pixels between pictures. */
 const gap = 2;
@@ -11,36 +11,17 @@ const gap = 2;
 export class WeightMontage {
   private readonly canvas = document.createElement('canvas');
   private readonly note = document.createElement('p');
-  private pending = false;
-  private stale = false;
-  private readonly visibility: Visibility;
+  private readonly repaint: Repaint;
 
   constructor(private readonly state: AppState, root: HTMLElement, private readonly limit: number, private readonly columns: number) {
     this.canvas.className = 'pixels montage';
     this.canvas.setAttribute('role', 'img');
     this.note.className = 'help';
     root.append(this.canvas, this.note);
-    this.visibility = new Visibility(root, () => {
-      if (this.stale) this.schedule();
-    });
-    state.on('model', () => this.schedule());
-    state.on('weights', () => this.schedule());
-    this.schedule();
-  }
-
-  /** At most one repaint per frame, and none while off screen. */
-  private schedule(): void {
-    if (!this.visibility.visible) {
-      this.stale = true;
-      return;
-    }
-    this.stale = false;
-    if (this.pending) return;
-    this.pending = true;
-    requestAnimationFrame(() => {
-      this.pending = false;
-      this.paint();
-    });
+    this.repaint = new Repaint(root, () => this.paint());
+    state.on('model', () => this.repaint.request());
+    state.on('weights', () => this.repaint.request());
+    this.repaint.request();
   }
 
   private paint(): void {

@@ -39,7 +39,7 @@ async function stroke(page: Page, points: Point[]): Promise<void> {
   const at = ([x, y]: Point): Point => [box.x + x * scale, box.y + y * scale];
   await page.mouse.move(...at(points[0]));
   await page.mouse.down();
-  for (const point of points.slice(1)) await page.mouse.move(...at(point), { steps: 6 });
+  for (const point of points.slice(1)) await page.mouse.move(...at(point), { steps: 3 });
   await page.mouse.up();
 }
 
@@ -64,6 +64,7 @@ describe('the web app in Chromium', { skip }, () => {
   let defaultModel: string;
   let videoModel: string;
   const problems: string[] = [];
+  let loadMilliseconds = 0;
 
   before(async () => {
     folder = await mkdtemp(path.join(tmpdir(), 'glassbox-web-'));
@@ -79,9 +80,10 @@ describe('the web app in Chromium', { skip }, () => {
     defaultModel = path.join(folder, 'default.gbx');
     glassbox('train', '--layers', '784,64,10', '--activation', 'relu', '--output', 'softmax',
       '--loss', 'cross-entropy', '--optimizer', 'momentum', '--lr', '0.05', '--batch', '64',
-      '--epochs', '3', '--test-limit', '1000', '--json', '--out', defaultModel);
+      '--epochs', '3', '--limit', '30000', '--test-limit', '1000', '--json', '--out', defaultModel);
     videoModel = path.join(folder, 'video.gbx');
-    glassbox('train', '--preset', '3b1b', '--epochs', '4', '--test-limit', '1000', '--json', '--out', videoModel);
+    glassbox('train', '--preset', '3b1b', '--epochs', '3', '--limit', '30000', '--test-limit', '1000',
+      '--json', '--out', videoModel);
     server = await serve({ root: site, port: 0, modelPath: defaultModel });
     browser = await chromium.launch({
       executablePath: chromiumPath,
@@ -96,6 +98,7 @@ describe('the web app in Chromium', { skip }, () => {
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     await page.goto(server.url);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    loadMilliseconds = await page.evaluate(() => performance.now());
   });
 
   after(async () => {
@@ -104,7 +107,8 @@ describe('the web app in Chromium', { skip }, () => {
     if (folder !== undefined) await rm(folder, { recursive: true, force: true });
   });
 
-  test('opens with the default model the server offers, and shows no console errors', async () => {
+  test('opens with the default model the server offers, and shows no console errors', async (t) => {
+    t.diagnostic(`the page, its model and the 10,000 test digits loaded in ${Math.round(loadMilliseconds)} ms`);
     await page.waitForSelector('#model-status[data-architecture="784-64-10"]');
     assert.match(await page.locator('#model-status').textContent() ?? '', /models\/default\.gbx/);
     await page.waitForSelector('#errors-summary[data-accuracy]', { timeout: 20_000 });
@@ -236,12 +240,24 @@ describe('the web app in Chromium', { skip }, () => {
     assert.deepEqual(problems, []);
   });
 
-  test('fits a phone screen without sideways scrolling', async () => {
+  test('fits a phone screen without sideways scrolling, and reads a digit drawn by touch', async () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, hasTouch: true });
     phone.on('pageerror', (error) => problems.push(`phone page error: ${error.message}`));
     await phone.goto(server.url);
     await phone.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
-    await stroke(phone, one);
+    // A finger: touch events straight from the browser's input layer, as a phone sends them.
+    const box = await phone.locator('#pad').boundingBox();
+    assert.ok(box);
+    const touch = await phone.context().newCDPSession(phone);
+    const scale = box.width / 280;
+    const points = one.flatMap(([x, y], i) => (i === 0 ? [[x, y]] : [[(one[i - 1][0] + x) / 2, (one[i - 1][1] + y) / 2], [x, y]]));
+    for (const [i, [x, y]] of points.entries()) {
+      await touch.send('Input.dispatchTouchEvent', {
+        type: i === 0 ? 'touchStart' : 'touchMove',
+        touchPoints: [{ x: box.x + x * scale, y: box.y + y * scale }],
+      });
+    }
+    await touch.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
     await phone.waitForFunction(() => document.querySelector<HTMLElement>('#guess')?.dataset.digit === '1');
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
