@@ -69,8 +69,8 @@ export interface ChildResult {
   /** Test accuracy after the measured epochs: proof that the network really learned. */
   testAccuracy: number;
   inference?: InferenceResult;
-  /** The machine's one-minute load average just before the child started (set by run.ts). */
-  loadAverage?: number;
+  /** Cores other processes kept busy just before the child started (set by run.ts). */
+  busyCoresBefore?: number;
   /** Anything worth recording about how it ran (library versions, BLAS, flags). */
   details: Record<string, unknown>;
 }

@@ -125,10 +125,18 @@ function peers(record: BenchRecord): Column[] {
 }
 
 /**
+ * Whether other processes disturbed a measurement: they kept half a core or more busy as it
+ * started, or a one-thread measurement got less than 85% of a core.
+ */
+export function onBusyMachine(result: ChildResult): boolean {
+  return (result.threads === 1 && result.cpuShare < 0.85) || (result.busyCoresBefore ?? 0) >= 0.5;
+}
+
+/**
  * The table: one row per workload figure, one column per system, then Glassbox's time divided by
  * each peer's (below 1 means Glassbox is faster), all from the same run. Cells measured on a
- * slice of the training set and scaled to 60,000 digits are marked *; one-thread cells whose
- * process got less than 85% of a core (a busy machine) are marked †.
+ * slice of the training set and scaled to 60,000 digits are marked *; cells measured on a busy
+ * machine (onBusyMachine) are marked †.
  */
 export function formatTable(record: BenchRecord): string {
   const header = ['workload', ...record.columns.map((c) => c.title), ...peers(record).map((p) => `ours ÷ ${p.title}`)];
@@ -140,8 +148,7 @@ export function formatTable(record: BenchRecord): string {
       const value = result === undefined ? undefined : row.value(result);
       if (value === undefined) return '–';
       const sliced = result!.examplesPerEpoch < result!.trainExamples && row.title.includes('epoch');
-      const busy = result!.threads === 1 && result!.cpuShare < 0.85;
-      return `${formatNumber(value)}${sliced ? '*' : ''}${busy ? '†' : ''}`;
+      return `${formatNumber(value)}${sliced ? '*' : ''}${onBusyMachine(result!) ? '†' : ''}`;
     });
     const mine = valueOf(record, ours(record, row), row);
     const ratios = peers(record).map((peer) => {
@@ -158,6 +165,13 @@ export function formatTableNotes(record: BenchRecord): string[] {
   const notes = [
     '"ours" is the fastest Glassbox wasm column on that row. Times are medians; lower is better.',
   ];
+  const cells = Object.values(record.cells).flatMap((byWorkload) => Object.values(byWorkload));
+  if (cells.some((c) => !isSkip(c) && onBusyMachine(c))) {
+    notes.push(
+      '† the machine was busy: other processes kept ≥ 0.5 cores busy as the measurement started, ' +
+        'or a one-thread measurement got < 85% of a core (busyCoresBefore and cpuShare in the JSON).',
+    );
+  }
   for (const column of record.columns) {
     const cells = Object.entries(record.cells[column.key] ?? {});
     const skips = [...new Set(cells.filter(([, c]) => isSkip(c)).map(([, c]) => (c as ChildSkip).skipped))];

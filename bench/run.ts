@@ -11,6 +11,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { presets } from '../cli/presets.js';
+import { busyCores, waitForQuiet } from './quiet.js';
 import type { MemoryResult } from './glassbox-memory.js';
 import { resultMarker, type ChildResult, type ChildSkip, type ChildSpec, type MnistPaths } from './measure.js';
 import {
@@ -36,6 +37,9 @@ Options:
   --epochs N         measured epochs per workload, after a warm-up (default 3)
   --budget SECONDS   longest measured epoch; slower systems train on a slice and scale (default 15)
   --quick            1 epoch, 3 s budget, fewer inference calls, no memory or kernel runs
+  --wait-quiet SECONDS
+                     before each measurement, wait up to this long for other processes to
+                     leave the cores idle (on a shared machine)
   --python PATH      the python3 that imports torch (default /usr/bin/python3, Debian's)
   --no-save          print only; write nothing to bench/results/
   --help             this text
@@ -56,6 +60,7 @@ const { values: flags } = parseArgs({
     budget: { type: 'string' },
     quick: { type: 'boolean', default: false },
     python: { type: 'string', default: '/usr/bin/python3' },
+    'wait-quiet': { type: 'string' },
     'no-save': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -70,6 +75,7 @@ const wanted = new Set(listFlag('workloads', flags.workloads!, ['W1', 'W2', 'W3'
 const systems = new Set(listFlag('systems', flags.systems!, ['glassbox', 'tfjs', 'torch']));
 const epochs = wholeNumberFlag('epochs', flags.epochs, quick ? 1 : 3);
 const budgetSeconds = wholeNumberFlag('budget', flags.budget, quick ? 3 : 15);
+const waitQuiet = wholeNumberFlag('wait-quiet', flags['wait-quiet'], 0);
 
 const columns: Column[] = [
   { key: 'glassbox-wasm-1', title: 'Glassbox wasm 1 thread', system: 'glassbox', backend: 'wasm', threads: 1 },
@@ -117,9 +123,9 @@ async function main(): Promise<void> {
     }
     progress(`[${done}/${jobs.length}] ${name} …`);
     const spec = childSpec(column, workload, mnist);
-    const loadAverage = os.loadavg()[0];
+    const busy = flags['wait-quiet'] === undefined ? await busyCores() : await waitForQuiet(waitQuiet, 0.25);
     const cell = await runMeasurement(column, spec);
-    if (!isSkip(cell)) cell.loadAverage = loadAverage;
+    if (!isSkip(cell)) cell.busyCoresBefore = busy;
     cells[workload] = cell;
     progress(isSkip(cell) ? ` skipped: ${cell.skipped}\n` : ` ${formatNumber(cell.secondsPerEpoch)} s/epoch\n`);
   }
