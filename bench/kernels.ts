@@ -12,6 +12,7 @@
  * time per call of small kernels at the shapes of the video's network (784-16-16-10, batch 10),
  * where the fixed cost of a call matters more than arithmetic.
  */
+import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import {
   createWasmBackend, ReferenceBackend, Tensor, type Backend, type WasmBackendOptions,
@@ -117,6 +118,8 @@ function row(cells: string[], widths: number[]): string {
 
 const backends = await backendsToCompare();
 console.log(`Node ${process.version}, V8 ${process.versions.v8}; median of ${repeats} timings`);
+// Other programs on the machine slow every figure down (and threads most of all): say how busy it was.
+console.log(`load average ${loadavg().map((load) => load.toFixed(1)).join(', ')} on ${availableParallelism()} cores`);
 if (!supportedVariants().includes('relaxed')) {
   console.log('(relaxed SIMD is off in this runtime: node --experimental-wasm-relaxed-simd --import tsx bench/kernels.ts)');
 }
