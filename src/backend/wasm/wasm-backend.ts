@@ -88,9 +88,10 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
  * Precision. matmul and the activations sum and compute in float32: matmul agrees with the
  * reference to about 1e-6 of Σ|a||b|, and e^x and tanh to a few units in the last place. Where
  * float32 would round differently and float64 is cheap, the kernels use float64 in the
- * reference's order of operations and agree to the last bit: sumRows, sgdStep,
- * softmaxRowsBackward and the losses; addRowVector and multiply are single float32 operations and
- * agree too. Adam runs in float32 (a float64 Adam costs as much as the rest of a training step),
+ * reference's order of operations and agree to the last bit (sumRows, sgdStep,
+ * softmaxRowsBackward, meanSquaredError), or nearly, where exp and log come from another
+ * library than Math's (the cross-entropies); addRowVector and multiply are single float32
+ * operations and agree too. Adam runs in float32 (a float64 Adam costs as much as the rest of a training step),
  * except for gradients over 1e18, whose square float32 cannot hold. One difference the
  * interface allows: a sum whose partial sums overflow float32 (two products of 1e30·1e30 of
  * opposite sign) is NaN here and may be finite in the reference, which sums in float64.
