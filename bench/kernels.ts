@@ -6,8 +6,8 @@
  *   node --experimental-wasm-relaxed-simd --import tsx bench/kernels.ts    (adds relaxed SIMD)
  *   node --import tsx bench/kernels.ts --threads 2                          (adds 2 threads)
  *
- * Each figure is the median of repeated timings, each timing long enough (≥ 20 ms) that the clock
- * does not matter. GFLOP/s counts 2·m·n·k for every product, so on MNIST digits, whose pixels are
+ * Each figure is the median of repeated timings, each long enough (≥ 20 ms) that the clock does
+ * not matter, the backends taking turns so that other programs' load falls on all of them alike. GFLOP/s counts 2·m·n·k for every product, so on MNIST digits, whose pixels are
  * 81% zero and which the WebAssembly kernel skips, it is an effective rate. The last table is the
  * time per call of small kernels at the shapes of the video's network (784-16-16-10, batch 10),
  * where the fixed cost of a call matters more than arithmetic.
@@ -62,26 +62,31 @@ function describeBackend(backend: Backend): string {
   return threads === undefined || threads === 1 ? backend.name : `${backend.name} ×${threads} threads`;
 }
 
-/** Median seconds per call of `body`, from `repeats` timings of enough calls to take ≥ 20 ms. */
-function secondsPerCall(body: () => void): number {
-  // Warm up long enough for V8 to tier the WebAssembly up from its baseline compiler.
-  let calls = 1;
-  const started = performance.now();
-  while (performance.now() - started < 300) body();
-  for (;;) {
-    const t = performance.now();
-    for (let i = 0; i < calls; i++) body();
-    if (performance.now() - t >= 20) break;
-    calls *= 2;
-  }
-  const times: number[] = [];
+/**
+ * Median seconds per call of each body, from `repeats` rounds in which every body is timed once
+ * (enough calls to take ≥ 20 ms). Taking turns within each round spreads the slowdowns that
+ * other programs cause over all the bodies alike, so that their ratios stay fair.
+ */
+function secondsPerCall(bodies: (() => void)[]): number[] {
+  const calls = bodies.map((body) => {
+    // Warm up long enough for V8 to tier the WebAssembly up from its baseline compiler.
+    const started = performance.now();
+    while (performance.now() - started < 300) body();
+    for (let count = 1; ; count *= 2) {
+      const t = performance.now();
+      for (let i = 0; i < count; i++) body();
+      if (performance.now() - t >= 20) return count;
+    }
+  });
+  const times: number[][] = bodies.map(() => []);
   for (let r = 0; r < repeats; r++) {
-    const t = performance.now();
-    for (let i = 0; i < calls; i++) body();
-    times.push((performance.now() - t) / 1000 / calls);
+    bodies.forEach((body, b) => {
+      const t = performance.now();
+      for (let i = 0; i < calls[b]; i++) body();
+      times[b].push((performance.now() - t) / 1000 / calls[b]);
+    });
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return times.map((list) => list.sort((x, y) => x - y)[Math.floor(list.length / 2)]);
 }
 
 function filled(backend: Backend, shape: number[], fill: (i: number) => number): Tensor {
@@ -130,12 +135,14 @@ console.log(row(['matmul at W1 shapes', 'data', 'backend', 'GFLOP/s', 'µs/call'
 for (const p of products) {
   for (const data of ['random', 'mnist'] as const) {
     if (data === 'mnist' && p.name.startsWith('dx')) continue;
-    for (const backend of backends) {
+    const seconds = secondsPerCall(backends.map((backend) => {
       const { a, b, out } = operands(backend, p, data);
-      const seconds = secondsPerCall(() => backend.matmul(out, a, b, p.transposeA, p.transposeB));
-      const gflops = (2 * p.m * p.n * p.k) / seconds / 1e9;
-      console.log(row([p.name, data, describeBackend(backend), gflops.toFixed(1), (seconds * 1e6).toFixed(0)], widths));
-    }
+      return () => backend.matmul(out, a, b, p.transposeA, p.transposeB);
+    }));
+    backends.forEach((backend, i) => {
+      const gflops = (2 * p.m * p.n * p.k) / seconds[i] / 1e9;
+      console.log(row([p.name, data, describeBackend(backend), gflops.toFixed(1), (seconds[i] * 1e6).toFixed(0)], widths));
+    });
   }
 }
 
@@ -176,8 +183,8 @@ const smallWidths = [36, 22, 9];
 console.log();
 console.log(row(['small kernels (784-16-16-10, batch 10)', 'backend', 'µs/call'], smallWidths));
 for (const kernel of small) {
-  for (const backend of backends) {
-    const seconds = secondsPerCall(kernel.run(backend));
-    console.log(row([kernel.name, describeBackend(backend), (seconds * 1e6).toFixed(2)], smallWidths));
-  }
+  const seconds = secondsPerCall(backends.map((backend) => kernel.run(backend)));
+  backends.forEach((backend, i) => {
+    console.log(row([kernel.name, describeBackend(backend), (seconds[i] * 1e6).toFixed(2)], smallWidths));
+  });
 }
