@@ -8,7 +8,7 @@ const source = 'fuzz.gbx';
 
 let cachedSeeds: Uint8Array[] | undefined;
 
-/** Valid model files to start from: tiny, mixed layers, the video's network, full info. */
+/** Valid model files to start from: tiny, mixed layers, the video's network, full info, deskew. */
 export function modelSeeds(): Uint8Array[] {
   cachedSeeds ??= [
     encodeModel(new Network([{ type: 'dense', inputs: 3, outputs: 2 }], { seed: 1 }), {}),
@@ -23,6 +23,7 @@ export function modelSeeds(): Uint8Array[] {
       trainingSeconds: 1.5,
     }),
     encodeModel(Network.perceptron([784, 16, 16, 10], 'sigmoid', 'sigmoid', { seed: 4 }), { seed: 4 }),
+    encodeModel(Network.perceptron([36, 5, 3], 'relu', 'softmax', { seed: 5, deskew: { width: 6, height: 6 } }), {}),
   ];
   return cachedSeeds;
 }

@@ -26,7 +26,7 @@ export function pngSeeds(): Uint8Array[] {
   return cachedSeeds;
 }
 
-interface Chunk {
+export interface Chunk {
   type: string;
   data: Uint8Array;
 }
@@ -43,7 +43,7 @@ function chunks(bytes: Uint8Array): Chunk[] {
 }
 
 /** A PNG from chunks, each with a correct checksum, so that what lies behind them is reached. */
-function png(list: Chunk[]): Uint8Array {
+export function pngFromChunks(list: Chunk[]): Uint8Array {
   const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])];
   for (const { type, data } of list) {
     const chunk = new Uint8Array(12 + data.length);
@@ -143,7 +143,7 @@ function generate(random: Random): FuzzCase {
     const kind = random.next();
     steps.push(kind < 0.4 ? mutateHeader(list, random) : kind < 0.7 ? mutateChunks(list, random) : mutateData(list, random));
   }
-  return { input: png(list), description: `${steps.join('; ')}; checksums fixed` };
+  return { input: pngFromChunks(list), description: `${steps.join('; ')}; checksums fixed` };
 }
 
 export const pngTarget: FuzzTarget = {

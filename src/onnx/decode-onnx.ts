@@ -5,7 +5,7 @@ import { GlassboxError } from '../errors.js';
 import { Network } from '../network.js';
 import { Dense } from '../layers/dense.js';
 import {
-  attributeType, onnxModelType, toNumber, type OnnxAttribute, type OnnxModel, type OnnxNode,
+  attributeType, onnxModelType, toNumber, type OnnxModel, type OnnxNode,
   type OnnxTensor, type OnnxValueInfo,
 } from './onnx-schema.js';
 import { readFloats, readIntegers, type TensorValues } from './onnx-tensor.js';
@@ -205,14 +205,14 @@ class LayerChain {
       case 'Tanh':
         return this.activation({ type: node.op_type.toLowerCase() as 'relu' }, fail);
       case 'LeakyRelu': {
-        const slope = shortestDecimal(floatAttribute(node, 'alpha', 0.01, fail));
+        const slope = shortestDecimal(numberAttribute(node, 'alpha', 'float', 0.01, fail));
         if (!(slope >= 0 && slope < 1)) fail(`has alpha ${slope}; Glassbox's slope is in [0, 1)`);
         return this.activation({ type: 'leaky-relu', slope }, fail);
       }
       case 'Softmax': {
         // Opset 13 made -1 the default; before it the default 1 meant "flatten from axis 1",
         // which for [batch, features] is the same.
-        const axis = intAttribute(node, 'axis', this.opset >= 13 ? -1 : 1, fail);
+        const axis = numberAttribute(node, 'axis', 'int', this.opset >= 13 ? -1 : 1, fail);
         if (axis !== -1 && axis !== 1) {
           fail(`has axis ${axis}; Glassbox's softmax runs over the features (axis 1 or -1)`);
         }
@@ -225,7 +225,7 @@ class LayerChain {
         return this.dropout(node, constant, fail);
       case 'Flatten': {
         const rank = this.features === undefined ? undefined : this.features.length + 1;
-        const raw = intAttribute(node, 'axis', 1, fail);
+        const raw = numberAttribute(node, 'axis', 'int', 1, fail);
         const axis = raw < 0 && rank !== undefined ? raw + rank : raw;
         if (axis !== 1) fail(`has axis ${raw}; only axis 1 keeps the batch apart from the features`);
         return this.flatten(this.features && product(this.features));
@@ -242,12 +242,12 @@ class LayerChain {
     node: OnnxNode, values: (name: string | undefined, role: string) => TensorValues,
     fail: (problem: string) => never,
   ): void {
-    if (intAttribute(node, 'transA', 0, fail) !== 0) {
+    if (numberAttribute(node, 'transA', 'int', 0, fail) !== 0) {
       fail('has transA = 1; expected the data as [batch, features]');
     }
-    const transposed = intAttribute(node, 'transB', 0, fail) !== 0;
-    const alpha = floatAttribute(node, 'alpha', 1, fail);
-    const beta = floatAttribute(node, 'beta', 1, fail);
+    const transposed = numberAttribute(node, 'transB', 'int', 0, fail) !== 0;
+    const alpha = numberAttribute(node, 'alpha', 'float', 1, fail);
+    const beta = numberAttribute(node, 'beta', 'float', 1, fail);
     const b = values(node.input[1], 'B');
     if (b.dims.length !== 2) fail(`its B is [${b.dims.join(', ')}]; expected a 2-D matrix`);
     const [inputs, outputs] = transposed ? [b.dims[1], b.dims[0]] : b.dims;
@@ -306,7 +306,7 @@ class LayerChain {
         rate = shortestDecimal(ratio.values[0]);
       }
     } else {
-      rate = shortestDecimal(floatAttribute(node, 'ratio', 0.5, fail));
+      rate = shortestDecimal(numberAttribute(node, 'ratio', 'float', 0.5, fail));
     }
     if (!(rate >= 0 && rate < 1)) fail(`has ratio ${rate}; expected a number in [0, 1)`);
     this.layers.push({ type: 'dropout', rate });
@@ -404,31 +404,23 @@ function constantTensor(node: OnnxNode, fail: (problem: string) => never): OnnxT
   }
 }
 
-function findAttribute(node: OnnxNode, name: string): OnnxAttribute | undefined {
-  return node.attribute.find((attribute) => attribute.name === name);
-}
-
-function intAttribute(
-  node: OnnxNode, name: string, fallback: number, fail: (problem: string) => never,
+/**
+ * A number attribute of the node, `fallback` when absent. Its type must be the one the op
+ * defines (ONNX says so since IR version 2), and its value finite.
+ */
+function numberAttribute(
+  node: OnnxNode, name: string, kind: 'int' | 'float', fallback: number,
+  fail: (problem: string) => never,
 ): number {
-  const attribute = findAttribute(node, name);
+  const attribute = node.attribute.find((candidate) => candidate.name === name);
   if (attribute === undefined) return fallback;
-  if (attribute.type !== attributeType.int) {
-    fail(`has attribute ${name} of type ${attribute.type}; expected an int (${attributeType.int})`);
+  if (attribute.type !== attributeType[kind]) {
+    fail(`has attribute ${name} of type ${attribute.type}; expected ${kind === 'int' ? 'an' : 'a'} ` +
+      `${kind} (${attributeType[kind]})`);
   }
-  return toNumber(attribute.i);
-}
-
-function floatAttribute(
-  node: OnnxNode, name: string, fallback: number, fail: (problem: string) => never,
-): number {
-  const attribute = findAttribute(node, name);
-  if (attribute === undefined) return fallback;
-  if (attribute.type !== attributeType.float) {
-    fail(`has attribute ${name} of type ${attribute.type}; expected a float (${attributeType.float})`);
-  }
-  if (!Number.isFinite(attribute.f)) fail(`has attribute ${name} = ${attribute.f}`);
-  return attribute.f;
+  const value = kind === 'int' ? toNumber(attribute.i) : attribute.f;
+  if (!Number.isFinite(value)) fail(`has attribute ${name} = ${value}`);
+  return value;
 }
 
 function modelInfo(model: OnnxModel): ModelInfo {

@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../../cli/files.js';
 import { decodePng } from '../../cli/png.js';
 import { UsageError } from '../../cli/usage-error.js';
 import { installAllocationGuard } from '../../fuzz/allocation-guard.js';
+import { pngFromChunks } from '../../fuzz/targets/png.js';
 
 // Bugs the fuzzer found, each pinned by the smallest input that showed it.
 
@@ -73,20 +74,6 @@ test('fit(network, data, { batchSize }) with a batch size far beyond the data al
   assert.deepEqual(guard.violations, []);
 });
 
-/** A PNG made of the given chunks, each with its checksum. */
-function png(chunks: [string, Uint8Array][]): Uint8Array {
-  const parts = [Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])];
-  for (const [type, data] of chunks) {
-    const chunk = Buffer.alloc(12 + data.length);
-    chunk.writeUInt32BE(data.length, 0);
-    chunk.write(type, 4, 'latin1');
-    chunk.set(data, 8);
-    chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + data.length)), 8 + data.length);
-    parts.push(chunk);
-  }
-  return new Uint8Array(Buffer.concat(parts));
-}
-
 function header(width: number, height: number): Uint8Array {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
@@ -97,17 +84,24 @@ function header(width: number, height: number): Uint8Array {
 
 /** A zlib stream that stops inside a stored block of `length` zeros, with no end. */
 function unterminatedStream(length: number): Uint8Array {
-  return new Uint8Array([0x78, 0x01, 0x00, length & 0xff, length >> 8, ~length & 0xff, (~length >> 8) & 0xff, ...new Uint8Array(length)]);
+  const blockHeader = [0x00, length & 0xff, length >> 8, ~length & 0xff, (~length >> 8) & 0xff];
+  return new Uint8Array([0x78, 0x01, ...blockHeader, ...new Uint8Array(length)]);
 }
 
 test('decodePng(bytes, path) refuses image data cut short, which pngjs would fill with zeros', () => {
-  const bytes = png([['IHDR', header(20, 20)], ['IDAT', unterminatedStream(100)], ['IEND', new Uint8Array(0)]]);
+  const bytes = pngFromChunks([
+    { type: 'IHDR', data: header(20, 20) }, { type: 'IDAT', data: unterminatedStream(100) },
+    { type: 'IEND', data: new Uint8Array(0) },
+  ]);
   assert.throws(() => decodePng(bytes, 'cut.png'),
     /^GlassboxError: cut\.png: IDAT chunk: the compressed image data does not inflate \(unexpected end of file\); the file is cut short or damaged$/);
 });
 
 test('decodePng(bytes, path) refuses a small file declaring a vast image, allocating nothing for it', () => {
-  const bytes = png([['IHDR', header(13, 1 << 20)], ['IDAT', unterminatedStream(600)], ['IEND', new Uint8Array(0)]]);
+  const bytes = pngFromChunks([
+    { type: 'IHDR', data: header(13, 1 << 20) }, { type: 'IDAT', data: unterminatedStream(600) },
+    { type: 'IEND', data: new Uint8Array(0) },
+  ]);
   const guard = installAllocationGuard(2 ** 20);
   try {
     assert.throws(() => decodePng(bytes, 'vast.png'), /vast\.png: IDAT chunk: the image data is 607 bytes, too little for the image/);

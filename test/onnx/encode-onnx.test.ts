@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Network, Random, Tensor, type LayerSpec } from '../../src/index.js';
+import { createWasmBackend, Network, Random, Tensor, type Backend, type LayerSpec } from '../../src/index.js';
 import { encodeOnnx } from '../../src/onnx/index.js';
 import { randomBatch } from '../helpers/batch.js';
 import { maxAbsDifference, runOnnxRuntime } from './onnx-runtime.js';
 
 /** A network of the given layers with random weights and biases, biases too so they count. */
-function randomNetwork(specs: LayerSpec[], seed: number): Network {
-  const network = new Network(specs, { seed });
+function randomNetwork(specs: LayerSpec[], seed: number, backend?: Backend): Network {
+  const network = new Network(specs, { seed, backend });
   const random = new Random(seed + 100);
   for (const dense of network.denseLayers()) {
     dense.bias.value.data.forEach((_, j, bias) => (bias[j] = random.gaussian(0, 0.5)));
@@ -42,6 +42,21 @@ for (const [k, { name, specs, batch }] of cases.entries()) {
     assert.ok(difference <= 1e-5, `max difference ${difference}`);
   });
 }
+
+test('encodeOnnx(network) of a network on the WebAssembly backend (the CLI\'s usual one) matches onnxruntime too', async (t) => {
+  const backend = await createWasmBackend();
+  let worst = 0;
+  for (const [k, { specs, batch }] of cases.entries()) {
+    const network = randomNetwork(specs, 11 + k, backend);
+    const { x } = randomBatch(batch, network.inputSize, 2, 5 + k);
+    const input = new Tensor(x.shape, backend.alloc(x.size));
+    input.data.set(x.data);
+    const expected = Float32Array.from(network.forward(input, false).data);
+    worst = Math.max(worst, maxAbsDifference(await runOnnxRuntime(encodeOnnx(network), x), expected));
+  }
+  t.diagnostic(`max |onnxruntime − glassbox (wasm)| over ${cases.length} networks = ${worst.toExponential(2)}`);
+  assert.ok(worst <= 1e-5, `max difference ${worst}`);
+});
 
 test('encodeOnnx(network) writes weights as Gemm with transB, so onnxruntime sees [out, in]', async () => {
   // One hand-checkable neuron: z = 2·x0 − 3·x1 + 0.5, then no activation.
