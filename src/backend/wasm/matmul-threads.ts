@@ -24,6 +24,8 @@ export class MatmulThreads {
   private readonly workers: WorkerHandle[];
   private readonly job: Int32Array;
   private generation = 0;
+  private strikes = 0;
+  private resting = 0;
 
   private constructor(count: number, workers: WorkerHandle[], job: Int32Array) {
     this.count = count;
@@ -81,12 +83,34 @@ export class MatmulThreads {
     Atomics.store(job, NEXT, this.generation << 16);
     Atomics.store(job, GENERATION, this.generation);
     Atomics.notify(job, GENERATION);
+    const started = performance.now();
     runStrips(job, this.generation, (first, end, firstColumn, endColumn) => {
       kernels.matmul(out, a, b, m, n, k, transposeA, transposeB, accumulate, scratch, first, end, firstColumn, endColumn);
     });
-    const started = Date.now();
+    const ownDone = performance.now();
     while (Atomics.load(job, DONE) !== strips) {
-      if (Date.now() - started > 60_000) throw new Error('wasm backend: a worker thread stopped answering');
+      if (performance.now() - ownDone > 60_000) throw new Error('wasm backend: a worker thread stopped answering');
+    }
+    this.judge(ownDone - started, performance.now() - ownDone);
+  }
+
+  /**
+   * Whether the next product should be shared. When the machine is busy with other programs, the
+   * operating system may set a worker aside in the middle of a strip, and the main thread waits
+   * longer than sharing saves: after a few such products in a row, products run on the main
+   * thread alone for a while, then sharing is tried again.
+   */
+  shouldShare(): boolean {
+    if (this.resting === 0) return true;
+    this.resting--;
+    return false;
+  }
+
+  private judge(working: number, waiting: number): void {
+    this.strikes = waiting > working / 2 ? this.strikes + 1 : 0;
+    if (this.strikes >= STRIKES_BEFORE_REST) {
+      this.strikes = 0;
+      this.resting = PRODUCTS_AT_REST;
     }
   }
 
@@ -95,6 +119,11 @@ export class MatmulThreads {
     for (const worker of this.workers) worker.terminate();
   }
 }
+
+/** Products in a row whose waits outlast half the main thread's own work before sharing rests. */
+const STRIKES_BEFORE_REST = 3;
+/** Products that then run on the main thread alone before sharing is tried again. */
+const PRODUCTS_AT_REST = 200;
 
 // The job's words.
 const GENERATION = 0;

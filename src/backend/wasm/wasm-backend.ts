@@ -155,7 +155,7 @@ export class WasmBackend implements Backend {
       this.staged('matmul', [out, a, b, transposeA, transposeB, accumulate], [out]);
       return;
     }
-    if (this.pool !== undefined && m * n * k >= THREADED_WORK) {
+    if (this.pool !== undefined && m * n * k >= THREADED_WORK && this.pool.shouldShare()) {
       this.pool.matmul(
         this.kernels, address(out), address(a), address(b), m, n, k, transposeA, transposeB, accumulate, this.scratch,
       );
