@@ -47,6 +47,7 @@ interface TargetResult {
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
+    strict: true,
     options: {
       target: { type: 'string' }, count: { type: 'string' }, from: { type: 'string' },
       seed: { type: 'string' }, timeout: { type: 'string' }, jobs: { type: 'string' },
@@ -210,4 +211,10 @@ function wholeNumber(flag: string, value: string | undefined, fallback: number):
   return number;
 }
 
-process.exitCode = await main();
+try {
+  process.exitCode = await main();
+} catch (error) {
+  // A mistake in the options: one line, as the CLI does.
+  console.error(`fuzz: ${(error as Error).message}`);
+  process.exitCode = 2;
+}

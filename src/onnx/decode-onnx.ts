@@ -69,7 +69,7 @@ export function decodeOnnx(
   if (graph.output.length !== 1) {
     fail('graph.output', `expected one output, got ${graph.output.length}`);
   }
-  const chain = new LayerChain(inputShape(inputs[0], fail), opset, fail);
+  const chain = new LayerChain(inputShape(inputs[0], fail), opset);
   let current = inputs[0].name;
   for (const [index, node] of graph.node.entries()) {
     const op = /^\w{1,40}$/.test(node.op_type) ? node.op_type : show(node.op_type, 40);
@@ -158,11 +158,7 @@ class LayerChain {
   /** Whether the previous node made a Dense layer, so that an Add may be its bias. */
   private afterDense = false;
 
-  constructor(
-    features: (number | undefined)[] | undefined,
-    private readonly opset: number,
-    private readonly fail: (field: string, problem: string) => never,
-  ) {
+  constructor(features: (number | undefined)[] | undefined, private readonly opset: number) {
     this.features = features;
   }
 
