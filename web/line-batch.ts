@@ -3,6 +3,16 @@
 // connections are grouped by sign, opacity and width (rounded to steps the eye cannot tell apart).
 import { weightColour } from './palette.js';
 
+/** The part of a canvas context lines need (a scene recorder has it too). */
+export interface LineSurface {
+  strokeStyle: string;
+  lineWidth: number;
+  beginPath(): void;
+  moveTo(x: number, y: number): void;
+  lineTo(x: number, y: number): void;
+  stroke(): void;
+}
+
 const alphaSteps = 24;
 const widthStep = 0.25;
 
@@ -24,7 +34,7 @@ export class LineBatch {
   }
 
   /** Strokes every group, faintest first, and empties the batch. */
-  draw(context: CanvasRenderingContext2D): void {
+  draw(context: LineSurface): void {
     const groups = [...this.groups.values()].sort((a, b) => a.alpha - b.alpha);
     for (const group of groups) {
       context.strokeStyle = weightColour(group.weight, group.alpha);

@@ -5,7 +5,7 @@
 import type { Dense, NeuronLayer } from '../src/index.js';
 import type { AppState, NeuronAddress } from './app-state.js';
 import { LineBatch } from './line-batch.js';
-import { softwareContext } from './paint-pixels.js';
+import { ScenePainter, SceneRecorder, type Scene } from './scene.js';
 import { Visibility } from './visibility.js';
 import { ground, guessColour, mutedText, negative, selectionColour, text } from './palette.js';
 
@@ -64,17 +64,18 @@ function layerScale(layer: NeuronLayer): number {
 }
 
 export class NetworkView {
-  private readonly context: CanvasRenderingContext2D;
+  /** Each frame is recorded, then painted by the worker that owns the canvas, or here. */
+  private readonly context = new SceneRecorder();
+  private readonly paint: (scene: Scene, transfer: Transferable[]) => void;
+  private readonly pixels: Uint8ClampedArray<ArrayBuffer> = new Uint8ClampedArray(784 * 4);
   private layout: Layout | undefined;
   private buttons: HTMLButtonElement[][] = [];
-  private readonly pixels = document.createElement('canvas');
   /** Per first-layer neuron, its strongest input pixels. */
   private strongestPixels: Int32Array[] = [];
   private hovered: NeuronAddress | undefined;
   private lastPointer = '';
   private readonly lines = new LineBatch();
   private readonly visibility: Visibility;
-  private readonly glow = { positive: glowSprite([255, 255, 255]), negative: glowSprite(negative) };
   private focusAt: NeuronAddress = { layer: 1, index: 0 };
 
   constructor(
@@ -84,9 +85,7 @@ export class NetworkView {
     private readonly overlay: HTMLElement,
     private readonly tooltip: HTMLElement,
   ) {
-    this.context = softwareContext(canvas);
-    this.pixels.width = 28;
-    this.pixels.height = 28;
+    this.paint = scenePainterFor(canvas);
     state.on('model', () => {
       this.findStrongestPixels();
       this.relayout();
@@ -125,11 +124,6 @@ export class NetworkView {
         column.shown.join() === this.layout!.columns[c]?.shown.join());
       if (same) return;
     }
-    const ratio = window.devicePixelRatio || 1;
-    // Resizing reallocates the canvas: only when its size really changed.
-    if (this.canvas.width !== Math.round(width * ratio)) this.canvas.width = Math.round(width * ratio);
-    if (this.canvas.height !== Math.round(height * ratio)) this.canvas.height = Math.round(height * ratio);
-    this.context.setTransform(ratio, 0, 0, ratio, 0, 0);
     this.layout = this.computeLayout(width, height);
     this.buildButtons();
     this.render();
@@ -350,24 +344,30 @@ export class NetworkView {
     this.drawOutputLabels(layout, layers);
     this.drawCaptions(layout, layers);
     if (this.hovered !== undefined && !this.tooltip.hidden && this.hovered.layer > 0) this.showTooltip();
+    const ratio = window.devicePixelRatio || 1;
+    const pixels = this.pixels.slice();
+    this.paint({
+      width: Math.round(layout.width * ratio),
+      height: Math.round(layout.height * ratio),
+      ratio,
+      ops: this.context.take(),
+      pixels,
+    }, [pixels.buffer]);
   }
 
   private drawPixels(layout: Layout): void {
     const context = this.context;
     const { x, y, size } = layout.grid;
-    const pixelContext = softwareContext(this.pixels);
-    const image = pixelContext.createImageData(28, 28);
     const input = this.state.seenPixels();
     for (let p = 0; p < 784; p++) {
       const level = Math.round(Math.min(1, Math.max(0, input[p])) * 255);
-      image.data[4 * p] = level;
-      image.data[4 * p + 1] = level;
-      image.data[4 * p + 2] = level;
-      image.data[4 * p + 3] = 255;
+      this.pixels[4 * p] = level;
+      this.pixels[4 * p + 1] = level;
+      this.pixels[4 * p + 2] = level;
+      this.pixels[4 * p + 3] = 255;
     }
-    pixelContext.putImageData(image, 0, 0);
     context.imageSmoothingEnabled = false;
-    context.drawImage(this.pixels, x, y, size, size);
+    context.drawImage('pixels', x, y, size, size);
     context.strokeStyle = 'rgba(255,255,255,0.07)';
     context.lineWidth = 1;
     const cell = size / 28;
@@ -471,7 +471,7 @@ export class NetworkView {
         // A soft halo, as the video's neurons glow: a sprite drawn once, far cheaper than a blur.
         const halo = column.radius * (2.2 + 1.4 * light);
         context.globalAlpha = 0.85 * light;
-        context.drawImage(below ? this.glow.negative : this.glow.positive, column.x - halo, y - halo, 2 * halo, 2 * halo);
+        context.drawImage(below ? 'glow-negative' : 'glow', column.x - halo, y - halo, 2 * halo, 2 * halo);
         context.globalAlpha = 1;
       }
       context.fillStyle = `rgba(${r},${g},${b},${light.toFixed(3)})`;
@@ -590,21 +590,6 @@ function strongest(values: ArrayLike<number>, count: number): Int32Array {
   return best;
 }
 
-/** A white (or coloured) radial glow on a transparent square, drawn once and scaled. */
-function glowSprite([r, g, b]: readonly number[]): HTMLCanvasElement {
-  const canvas = document.createElement('canvas');
-  canvas.width = 64;
-  canvas.height = 64;
-  const context = canvas.getContext('2d')!;
-  const gradient = context.createRadialGradient(32, 32, 0, 32, 32, 32);
-  gradient.addColorStop(0, `rgba(${r},${g},${b},0.55)`);
-  gradient.addColorStop(0.35, `rgba(${r},${g},${b},0.22)`);
-  gradient.addColorStop(1, `rgba(${r},${g},${b},0)`);
-  context.fillStyle = gradient;
-  context.fillRect(0, 0, 64, 64);
-  return canvas;
-}
-
 /**
  * Which neurons of a layer of `size` to show: all of them, or for a wide layer the ones with the
  * strongest connections onward (the largest sum of |weight| into the next layer, `next`), in
@@ -625,4 +610,19 @@ function shownNeurons(size: number, next: Dense | undefined): number[] {
     .sort((a, b) => a - b);
   const head = Math.ceil(strongest.length / 2);
   return [...strongest.slice(0, head), -1, ...strongest.slice(head)];
+}
+
+/**
+ * How scenes reach the canvas: through a worker that owns it where the browser can hand a canvas
+ * to a worker, else painted right here.
+ */
+function scenePainterFor(canvas: HTMLCanvasElement): (scene: Scene, transfer: Transferable[]) => void {
+  if (typeof canvas.transferControlToOffscreen === 'function' && typeof Worker !== 'undefined') {
+    const offscreen = canvas.transferControlToOffscreen();
+    const worker = new Worker(new URL('./network-painter.ts', import.meta.url), { type: 'module' });
+    worker.postMessage({ canvas: offscreen }, [offscreen]);
+    return (scene, transfer) => worker.postMessage({ scene }, transfer);
+  }
+  const painter = new ScenePainter(canvas, negative);
+  return (scene) => painter.paint(scene);
 }

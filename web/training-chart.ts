@@ -31,19 +31,28 @@ export class TrainingChart {
     this.plot.setData([[], [], []]);
   }
 
-  /** Adds the cost at `step`, and the test accuracy (0..1) measured at `testedAt`, if new. */
+  /**
+   * Adds the cost at `step`, and the test accuracy (0..1) measured at `testedAt` (−1: never),
+   * when these are new. Steps must not go back.
+   */
   add(step: number, cost: number, testedAt: number, accuracy: number | undefined): void {
-    const last = this.steps.length > 0 ? this.steps[this.steps.length - 1] : -1;
-    if (accuracy !== undefined && testedAt >= 0) {
-      const percent = accuracy * 100;
-      if (testedAt > last) this.push(testedAt, null, percent);
-      else if (testedAt === last) this.accuracy[this.accuracy.length - 1] = percent;
-    }
-    const now = this.steps[this.steps.length - 1] ?? -1;
-    const value = Number.isFinite(cost) ? cost : null;
-    if (step > now) this.push(step, value, null);
-    else if (step === now && value !== null) this.cost[this.cost.length - 1] = value;
+    // The log scale has no 0: what was measured before any training is drawn at step 1.
+    const x = Math.max(step, 1);
+    if (accuracy !== undefined && testedAt >= 0) this.put(Math.max(testedAt, 1), null, accuracy * 100);
+    this.put(x, Number.isFinite(cost) ? cost : null, null);
     this.repaint.request();
+  }
+
+  /** A new point at x, or the values filled into the last point when it is at x already. */
+  private put(x: number, cost: number | null, accuracy: number | null): void {
+    const last = this.steps.length - 1;
+    if (last >= 0 && this.steps[last] >= x) {
+      if (this.steps[last] !== x) return;
+      if (cost !== null) this.cost[last] = cost;
+      if (accuracy !== null) this.accuracy[last] = accuracy;
+      return;
+    }
+    this.push(x, cost, accuracy);
   }
 
   private push(step: number, cost: number | null, accuracy: number | null): void {
@@ -57,10 +66,12 @@ export class TrainingChart {
     return {
       ...this.size(),
       cursor: { drag: { x: false, y: false } },
-      legend: { live: true },
-      scales: { x: { time: false }, cost: { auto: true }, accuracy: { range: [0, 100] } },
+      legend: { live: false },
+      // A log scale of steps shows the first hundred steps, where most of the learning happens,
+      // as clearly as the last ten thousand.
+      scales: { x: { time: false, distr: 3, log: 10 }, cost: { auto: true }, accuracy: { range: [0, 100] } },
       axes: [
-        { ...axis, label: 'training step (mini-batches)', labelSize: 20 },
+        { ...axis, label: 'training step (mini-batches, log scale)', labelSize: 20 },
         { ...axis, scale: 'cost', label: 'cost', labelSize: 20, stroke: costColour, size: 44 },
         {
           ...axis, scale: 'accuracy', side: 1, label: 'test accuracy (%)', labelSize: 20,
@@ -70,7 +81,8 @@ export class TrainingChart {
       series: [
         { label: 'step', value: (_, v) => (v === null ? '–' : String(v)) },
         {
-          label: 'cost (running mean)', scale: 'cost', stroke: costColour, width: 1.5,
+          label: 'cost (running mean)', scale: 'cost', stroke: costColour, width: 1.5, spanGaps: true,
+          points: { show: false },
           value: (_, v) => (v === null ? '–' : v.toFixed(3)),
         },
         {

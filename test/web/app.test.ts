@@ -227,7 +227,7 @@ describe('the web app in Chromium', { skip }, () => {
     const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
     assert.deepEqual(longTasks, [], 'no main-thread task over 50 ms while training ran');
     await page.locator('#train').screenshot({ path: path.join(screenshots, 'training.png') });
-    await page.screenshot({ path: path.join(screenshots, 'trained-network.png') });
+    await page.locator('#see').screenshot({ path: path.join(screenshots, 'trained-network.png') });
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#model-save')]);
     const saved = path.join(folder, download.suggestedFilename());
