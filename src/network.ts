@@ -65,6 +65,8 @@ export class Network {
   readonly random: Random;
   private dy: Tensor | undefined;
   private lastInput: Tensor | undefined;
+  /** The index of the first layer with parameters; backward stops there. */
+  private readonly firstLearning: number;
 
   constructor(specs: readonly LayerSpec[], options: NetworkOptions = {}) {
     if (specs.length === 0) throw new RangeError('Network: needs at least one layer');
@@ -86,6 +88,7 @@ export class Network {
       layers.push(layer);
     }
     this.layers = layers;
+    this.firstLearning = Math.max(0, layers.findIndex((layer) => layer.params.length > 0));
     this.inputSize = first.type === 'dense' ? first.inputs : first.width * first.height;
     this.outputSize = width;
     for (const [i, layer] of layers.entries()) {
@@ -151,10 +154,6 @@ export class Network {
 
   private fusedLoss = false;
 
-  /** The index of the first layer with parameters; backward stops there. */
-  private get firstLearning(): number {
-    return Math.max(0, this.layers.findIndex((layer) => layer.params.length > 0));
-  }
 
   /** Backpropagation: fills every parameter's grad from the gradient that loss() left. */
   backward(): void {

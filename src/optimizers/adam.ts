@@ -1,4 +1,4 @@
-import type { Backend } from '../backend/backend.js';
+import type { AdamStepOptions, Backend } from '../backend/backend.js';
 import type { Param } from '../layers/layer.js';
 import { Tensor } from '../tensor.js';
 import type { Optimizer, OptimizerState } from './optimizer.js';
@@ -24,6 +24,7 @@ export class Adam implements Optimizer {
   readonly weightDecay: number;
   private moments: Tensor[][] = [];
   private steps = 0;
+  private readonly stepOptions: AdamStepOptions;
 
   constructor(private readonly backend: Backend, options: AdamOptions = {}) {
     this.learningRate = checkPositive('learningRate', options.learningRate ?? 0.001);
@@ -36,6 +37,10 @@ export class Adam implements Optimizer {
     }
     checkPositive('epsilon', this.epsilon);
     if (!(this.weightDecay >= 0)) throw new RangeError(`Adam: weightDecay must be ≥ 0, got ${this.weightDecay}`);
+    this.stepOptions = {
+      learningRate: this.learningRate, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon,
+      weightDecay: 0, step: 0,
+    };
   }
 
   step(params: readonly Param[]): void {
@@ -46,17 +51,15 @@ export class Adam implements Optimizer {
       ]);
     }
     this.steps++;
+    // One options object, refilled per param, so that a step allocates nothing.
+    const options = this.stepOptions;
+    options.learningRate = this.learningRate;
+    options.step = this.steps;
     for (let i = 0; i < params.length; i++) {
       const param = params[i];
       const [m, v] = this.moments[i];
-      this.backend.adamStep(param.value, param.grad, m, v, {
-        learningRate: this.learningRate,
-        beta1: this.beta1,
-        beta2: this.beta2,
-        epsilon: this.epsilon,
-        weightDecay: param.decay ? this.weightDecay : 0,
-        step: this.steps,
-      });
+      options.weightDecay = param.decay ? this.weightDecay : 0;
+      this.backend.adamStep(param.value, param.grad, m, v, options);
     }
   }
 

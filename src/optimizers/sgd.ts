@@ -1,4 +1,4 @@
-import type { Backend } from '../backend/backend.js';
+import type { Backend, SgdStepOptions } from '../backend/backend.js';
 import type { Param } from '../layers/layer.js';
 import { Tensor } from '../tensor.js';
 import type { Optimizer, OptimizerState } from './optimizer.js';
@@ -22,6 +22,7 @@ export class Sgd implements Optimizer {
   readonly weightDecay: number;
   private velocities: Tensor[] = [];
   private steps = 0;
+  private readonly stepOptions: SgdStepOptions;
 
   constructor(private readonly backend: Backend, options: SgdOptions) {
     this.learningRate = checkPositive('learningRate', options.learningRate);
@@ -33,6 +34,9 @@ export class Sgd implements Optimizer {
     this.weightDecay = options.weightDecay ?? 0;
     if (!(this.weightDecay >= 0)) throw new RangeError(`Sgd: weightDecay must be ≥ 0, got ${this.weightDecay}`);
     this.name = this.momentum > 0 ? 'momentum' : 'sgd';
+    this.stepOptions = {
+      learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov, weightDecay: 0,
+    };
   }
 
   step(params: readonly Param[]): void {
@@ -40,14 +44,13 @@ export class Sgd implements Optimizer {
       this.velocities = params.map((p) => new Tensor(p.value.shape, this.backend.alloc(p.value.size)));
     }
     this.steps++;
+    // One options object, refilled per param, so that a step allocates nothing.
+    const options = this.stepOptions;
+    options.learningRate = this.learningRate;
     for (let i = 0; i < params.length; i++) {
       const param = params[i];
-      this.backend.sgdStep(param.value, param.grad, this.velocities[i], {
-        learningRate: this.learningRate,
-        momentum: this.momentum,
-        nesterov: this.nesterov,
-        weightDecay: param.decay ? this.weightDecay : 0,
-      });
+      options.weightDecay = param.decay ? this.weightDecay : 0;
+      this.backend.sgdStep(param.value, param.grad, this.velocities[i], options);
     }
   }
 
