@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { decodeModel } from '../../src/index.js';
 import { serve, type RunningServer } from '../../scripts/serve.js';
+import { mainThreadTasks } from './main-thread-tasks.js';
 
 const chromiumPath = '/usr/bin/chromium';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -204,7 +205,7 @@ describe('the web app in Chromium', { skip }, () => {
     assert.deepEqual(problems, []);
   });
 
-  test('trains in the worker: accuracy rises, the page stays responsive, and the CLI opens the result', async () => {
+  test('trains in the worker: accuracy rises, the page stays responsive, and the CLI opens the result', async (t) => {
     await page.evaluate(() => {
       const record = window as unknown as { longTasks: number[] };
       record.longTasks = [];
@@ -212,22 +213,37 @@ describe('the web app in Chromium', { skip }, () => {
         for (const entry of list.getEntries()) record.longTasks.push(entry.duration);
       }).observe({ type: 'longtask' });
     });
-    await page.click('#train-start');
-    await page.waitForSelector('#train-status[data-initial-accuracy]', { timeout: 30_000 });
-    const initial = Number(await page.locator('#train-status').getAttribute('data-initial-accuracy'));
-    // While it trains, the page still answers: a drawing is read, a neuron opens.
-    await guessAfterDrawing(page, zero);
-    await page.click('.neuron-hit[data-layer="1"] >> nth=2');
-    await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#train-status')?.dataset.steps) >= 400,
-      undefined, { timeout: 60_000 });
-    await page.click('#train-pause');
-    await page.waitForSelector('#train-status[data-running="false"]');
-    const final = Number(await page.locator('#train-status').getAttribute('data-test-accuracy'));
-    assert.ok(final > initial + 0.3, `test accuracy went from ${initial} to ${final}`);
+    let initial = NaN;
+    const busyBefore = loadavg()[0];
+    const tasks = await mainThreadTasks(page, async () => {
+      await page.click('#train-start');
+      await page.waitForSelector('#train-status[data-initial-accuracy]', { timeout: 30_000 });
+      initial = Number(await page.locator('#train-status').getAttribute('data-initial-accuracy'));
+      // While it trains, the page still answers: a drawing is read, a neuron opens.
+      await guessAfterDrawing(page, zero);
+      await page.click('.neuron-hit[data-layer="1"] >> nth=2');
+      await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#train-status')?.dataset.steps) >= 400,
+        undefined, { timeout: 60_000 });
+      await page.click('#train-pause');
+      await page.waitForSelector('#train-status[data-running="false"]');
+    });
     const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
-    assert.deepEqual(longTasks, [], 'no main-thread task over 50 ms while training ran');
     await page.locator('#train').screenshot({ path: path.join(screenshots, 'training.png') });
     await page.locator('#see').screenshot({ path: path.join(screenshots, 'trained-network.png') });
+    const final = Number(await page.locator('#train-status').getAttribute('data-test-accuracy'));
+    assert.ok(final > initial + 0.3, `test accuracy went from ${initial} to ${final}`);
+
+    // No main-thread task over 50 ms. Its own work (CPU time, from Chromium's trace) is held to
+    // that always; the wall-clock long tasks the page itself sees are held to it when the machine
+    // is not oversubscribed, since then a task's wall time is the page's own doing too.
+    const heaviest = tasks.reduce((most, task) => (task.cpu > most.cpu ? task : most), { wall: 0, cpu: 0 });
+    t.diagnostic(`${tasks.length} main-thread tasks while training; the heaviest took ${heaviest.cpu.toFixed(1)} ms ` +
+      `of CPU (${heaviest.wall.toFixed(1)} ms of wall time); long tasks seen by the page: [${longTasks.join(', ')}]`);
+    assert.ok(tasks.length > 100, 'the trace recorded the main thread');
+    assert.ok(heaviest.cpu <= 50, `a main-thread task took ${heaviest.cpu.toFixed(1)} ms of CPU`);
+    const quiet = Math.max(busyBefore, loadavg()[0]) <= cpus().length;
+    if (quiet) assert.deepEqual(longTasks, [], 'no main-thread task over 50 ms while training ran');
+    else t.diagnostic(`the machine was busy (load ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs): wall-clock long tasks not held`);
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#model-save')]);
     const saved = path.join(folder, download.suggestedFilename());
