@@ -43,12 +43,14 @@ export class ErrorsPanel {
       `${(analysis.accuracy * 100).toFixed(1)}% right and gets ${wrong.toLocaleString('en')} wrong.`;
     this.elements.summary.dataset.accuracy = String(analysis.accuracy);
     this.elements.matrix.replaceChildren(this.matrix(analysis.confusion));
+    const probabilities = this.probabilities();
     this.elements.mistakes.replaceChildren(...analysis.mistakes.map((mistake) => {
       const tile = document.createElement('button');
       tile.type = 'button';
       tile.className = 'tile mistake';
+      const sure = probabilities ? `${(mistake.confidence * 100).toFixed(0)}%` : mistake.confidence.toFixed(2);
       const label = `Test digit ${mistake.index}: labelled ${mistake.label}, read as ${mistake.guess} ` +
-        `with ${(mistake.confidence * 100).toFixed(0)}% confidence. Show it on the drawing pad.`;
+        `(${probabilities ? `${sure} sure` : `output ${sure}`}). Show it on the drawing pad.`;
       tile.setAttribute('aria-label', label);
       tile.title = label;
       const canvas = pixelCanvas('digit', `Test digit ${mistake.index}`);
@@ -56,7 +58,7 @@ export class ErrorsPanel {
       const caption = document.createElement('span');
       caption.className = 'under';
       caption.innerHTML = `<b class="truth">${mistake.label}</b> → <b class="wrong">${mistake.guess}</b> ` +
-        `<span class="sure">${(mistake.confidence * 100).toFixed(0)}%</span>`;
+        `<span class="sure">${sure}</span>`;
       tile.append(canvas, caption);
       tile.addEventListener('click', () => this.onShowDigit(mistake.index));
       return tile;
@@ -107,19 +109,26 @@ export class ErrorsPanel {
   private showNoiseAnswer(): void {
     const output = this.state.output();
     const guess = this.state.guess();
-    let total = 0;
-    for (const value of output) total += value;
     const canvas = pixelCanvas('digit', 'The noise fed to the network');
     paintGrey(canvas, this.state.input);
     const text = document.createElement('p');
-    const sure = (output[guess] * 100).toFixed(0);
-    const sums = Math.abs(total - 1) < 1e-3;
-    text.innerHTML =
-      `Fed pure noise, it answers <b>${guess}</b> with ${sure}% ${sums ? 'probability' : 'activation'}. ` +
-      'It was only ever shown digits, and has no way to say “none of these”.';
+    const value = output[guess];
+    text.innerHTML = this.probabilities()
+      ? `Fed pure noise, it answers <b>${guess}</b>, ${(value * 100).toFixed(0)}% sure. Softmax makes its ten ` +
+        'outputs add up to 1, so it always names some digit: it was only ever shown digits, and has ' +
+        'no way to say “none of these”.'
+      : `Fed pure noise, its brightest output is <b>${guess}</b>, at ${value.toFixed(2)}. Its outputs are ` +
+        'not probabilities and need not add up to anything, yet the brightest one is still its ' +
+        'answer: it has no way to say “none of these”.';
     this.elements.noiseResult.replaceChildren(canvas, text);
     this.elements.noiseResult.dataset.guess = String(guess);
-    this.elements.noiseResult.dataset.confidence = String(output[guess]);
+    this.elements.noiseResult.dataset.confidence = String(value);
+  }
+
+  /** Whether the outputs are probabilities (a softmax output layer). */
+  private probabilities(): boolean {
+    const layers = this.state.network.neuronLayers();
+    return layers[layers.length - 1].squish === 'softmax';
   }
 }
 

@@ -277,7 +277,10 @@ describe('the web app in Chromium', { skip }, () => {
     await phone.waitForFunction(() => document.querySelector<HTMLElement>('#guess')?.dataset.digit === '1');
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
-    await phone.screenshot({ path: path.join(screenshots, 'phone.png'), fullPage: true });
+    await phone.screenshot({ path: path.join(screenshots, 'phone.png') });
+    await phone.click('.neuron-hit[data-layer="1"] >> nth=4');
+    await phone.locator('#see .network-panel').scrollIntoViewIfNeeded();
+    await phone.screenshot({ path: path.join(screenshots, 'phone-network.png') });
     await phone.close();
     assert.deepEqual(problems, []);
   });
