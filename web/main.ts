@@ -46,10 +46,10 @@ async function main(): Promise<void> {
     save: byId<HTMLButtonElement>('model-save'),
     notice: byId('model-notice'),
   });
-  if (problem !== undefined) models.notice(problem, true);
+  if (problem !== undefined) models.notice(problem, undefined, true);
   else if (missing) {
     models.notice('No trained model was found (run `npm start` to train one). This network is untrained: ' +
-      'its guesses are random. Train it below, or open a .gbx file.');
+      'its guesses are random. Open a .gbx file, or ', { text: 'train it here', href: '#train' });
   }
 
   const pad = new DigitPad(state, {
@@ -120,7 +120,7 @@ async function main(): Promise<void> {
   });
 
   const analyst = new Analyst(state);
-  analyst.onError = (message) => models.notice(message, true);
+  analyst.onError = (message) => models.notice(message, undefined, true);
   state.on('model', () => analyst.schedule());
   state.on('weights', () => {
     if (!training.isRunning) analyst.schedule();
@@ -133,7 +133,7 @@ async function main(): Promise<void> {
     byId<HTMLButtonElement>('pad-test').disabled = false;
     analyst.schedule();
   } catch (error) {
-    models.notice(`The test digits could not be loaded: ${(error as Error).message}`, true);
+    models.notice(`The test digits could not be loaded: ${(error as Error).message}`, undefined, true);
   }
   document.body.dataset.ready = 'true';
 }

@@ -21,11 +21,18 @@ export function describe(network: Network): string {
   return `${sizes}, ${hidden.length > 0 ? `${hidden.join('/')} → ` : ''}${output}`;
 }
 
-/** The model at models/default.gbx beside the page, or undefined when the site has none. */
+/**
+ * The default model beside the page (models/default.gbx), or undefined when the site offers
+ * none. The site's list of models (models/index.json) says whether there is one, so that the
+ * page never asks for a file that is not there.
+ */
 export async function loadDefaultModel(backend: Backend): Promise<ShownModel | undefined> {
-  const name = 'models/default.gbx';
+  const list = await fetch(new URL('models/index.json', document.baseURI));
+  if (!list.ok) return undefined;
+  const { default: file } = (await list.json()) as { default?: unknown };
+  if (typeof file !== 'string' || !/^[\w.-]+\.gbx$/.test(file)) return undefined;
+  const name = `models/${file}`;
   const response = await fetch(new URL(name, document.baseURI));
-  if (response.status === 404) return undefined;
   if (!response.ok) throw new Error(`${name}: the server answered ${response.status}`);
   const bytes = new Uint8Array(await response.arrayBuffer());
   const { network, info } = decodeModel(bytes, { source: name, backend });
@@ -65,7 +72,7 @@ export class ModelPanel {
       this.notice('');
       this.state.setModel({ network, info, name: file.name });
     } catch (error) {
-      this.notice((error as Error).message, true);
+      this.notice((error as Error).message, undefined, true);
     }
   }
 
@@ -88,8 +95,15 @@ export class ModelPanel {
     setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
   }
 
-  notice(text: string, problem = false): void {
+  /** Shows a line above the page (an error when `problem`), ending in an optional link. */
+  notice(text: string, link?: { text: string; href: string }, problem = false): void {
     this.elements.notice.textContent = text;
+    if (link !== undefined) {
+      const anchor = document.createElement('a');
+      anchor.href = link.href;
+      anchor.textContent = link.text;
+      this.elements.notice.append(anchor, '.');
+    }
     this.elements.notice.hidden = text === '';
     this.elements.notice.classList.toggle('problem', problem);
     this.elements.notice.setAttribute('role', problem ? 'alert' : 'status');

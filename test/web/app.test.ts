@@ -167,9 +167,14 @@ describe('the web app in Chromium', { skip }, () => {
     assert.deepEqual(problems, []);
   });
 
-  test('opens a model the CLI saved, and reads with it', async () => {
+  test('opens a model the CLI saved, and reads with it; a file that is not one gets a clear error', async () => {
+    await page.setInputFiles('#model-open', { name: 'notes.gbx', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+    await page.waitForSelector('#model-notice.problem');
+    assert.match(await page.locator('#model-notice').textContent() ?? '', /^notes\.gbx: .*too short for a model file/);
+    assert.equal(await page.locator('#model-status').getAttribute('data-architecture'), '784-64-10');
     await page.setInputFiles('#model-open', videoModel);
     await page.waitForSelector('#model-status[data-architecture="784-16-16-10"]');
+    assert.equal(await page.locator('#model-notice').isHidden(), true);
     assert.equal(await page.locator('.neuron-hit').count(), 16 + 16 + 10);
     assert.equal(await guessAfterDrawing(page, one), '1');
     await page.click('.neuron-hit[data-layer="2"] >> nth=5');

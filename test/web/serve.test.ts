@@ -76,6 +76,24 @@ describe('serve({ root, port, host, modelPath })', () => {
     assert.equal(reply.body, 'fresh model');
   });
 
+  test('lists the default model in models/index.json only when there is one', async () => {
+    const listed = await send(server.url, 'GET', '/models/index.json');
+    assert.equal(listed.status, 200);
+    assert.deepEqual(JSON.parse(listed.body), { default: 'default.gbx' });
+    const bare = path.join(folder, 'bare');
+    await mkdir(bare, { recursive: true });
+    await writeFile(path.join(bare, 'index.html'), 'x');
+    const other = await serve({ root: bare, port: 0, modelPath: path.join(folder, 'missing.gbx') });
+    try {
+      const none = await send(other.url, 'GET', '/models/index.json');
+      assert.equal(none.status, 200);
+      assert.deepEqual(JSON.parse(none.body), { default: null });
+      assert.equal((await send(other.url, 'GET', '/models/default.gbx')).status, 404);
+    } finally {
+      await other.close();
+    }
+  });
+
   test('answers HEAD with headers and no body', async () => {
     const reply = await send(server.url, 'HEAD', '/assets/app.js');
     assert.equal(reply.status, 200);
