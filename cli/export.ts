@@ -5,8 +5,10 @@ import { UsageError } from './usage-error.js';
 export const exportHelp = `Usage: glassbox export MODEL --onnx OUT.onnx
 
 Writes a saved model as ONNX (opset 13), to serve it with onnxruntime or open it in other
-tools. Each dense layer becomes a Gemm node; the graph takes "input" [batch, inputs] and gives
-"output" [batch, outputs]. How the model was made goes into the metadata as "glassbox.info".
+tools. Each dense layer becomes a Gemm node, a Deskew layer a subgraph of standard ops named
+"layers.0.deskew/..."; the graph takes "input" [batch, inputs] and gives "output"
+[batch, outputs]. How the model was made goes into the metadata as "glassbox.info", its
+layers as "glassbox.layers".
 
 Options:
   --onnx FILE          where to write the ONNX model; written atomically

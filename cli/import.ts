@@ -8,7 +8,8 @@ export const importHelp = `Usage: glassbox import MODEL.onnx [--out OUT${modelFi
 Reads an ONNX model of a plain multilayer perceptron, such as one trained in PyTorch and
 exported with torch.onnx.export, and saves it as a Glassbox model to inspect, evaluate or
 keep training. It reads Gemm, MatMul + Add, Relu, LeakyRelu, Sigmoid, Tanh, Softmax, Dropout,
-Identity, and Flatten or Reshape of the input; any other op is named in the error.
+Identity, Flatten or Reshape of the input, and the Deskew subgraph that glassbox export
+writes; any other op is named in the error.
 
 Options:
   --out FILE           where to save, written atomically (default: MODEL with

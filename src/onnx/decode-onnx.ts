@@ -9,6 +9,7 @@ import {
   type OnnxTensor, type OnnxValueInfo,
 } from './onnx-schema.js';
 import { readFloats, readIntegers, type TensorValues } from './onnx-tensor.js';
+import { deskewLayerIndex, readDeskewSubgraph, type DeskewSpec } from './read-deskew-subgraph.js';
 
 export interface OnnxDecodeOptions {
   /** The file's name, for error messages. */
@@ -18,7 +19,8 @@ export interface OnnxDecodeOptions {
 
 /** What the reader understands, for the message when a graph holds anything else. */
 const supportedOps = 'Gemm, MatMul, Add (as a bias), Relu, LeakyRelu, Sigmoid, Tanh, Softmax, ' +
-  'Identity, Dropout, Constant, and Flatten or Reshape to [batch, features]';
+  'Identity, Dropout, Constant, Flatten or Reshape to [batch, features], and the Deskew ' +
+  'subgraph Glassbox writes';
 
 const chainOps = new Set([
   'Gemm', 'MatMul', 'Add', 'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Softmax', 'Identity', 'Dropout',
@@ -42,6 +44,8 @@ interface DenseValues {
  * Reads an ONNX model of a plain multilayer perceptron into a Network: one float input
  * [batch, features] (or an image flattened by Flatten or Reshape first), then a chain of
  * Gemm or MatMul (+ Add) layers and supported activations, each node reading the one before.
+ * A Deskew layer that Glassbox exported (nodes named `layers.i.deskew/...`) becomes a Deskew
+ * layer again when its subgraph is exactly the one Glassbox writes.
  * Anything else gets a GlassboxError naming the node and its op, or the field at fault.
  */
 export function decodeOnnx(
@@ -70,15 +74,26 @@ export function decodeOnnx(
     fail('graph.output', `expected one output, got ${graph.output.length}`);
   }
   const chain = new LayerChain(inputShape(inputs[0], fail), opset);
+  const failAt = (index: number, problem: string): never =>
+    fail(nodeLabel(graph.node[index], index), problem);
   let current = inputs[0].name;
-  for (const [index, node] of graph.node.entries()) {
-    const op = /^\w{1,40}$/.test(node.op_type) ? node.op_type : show(node.op_type, 40);
-    const label = `node ${node.name === '' ? `#${index}` : show(node.name)} (${op})`;
-    const failNode = (problem: string): never => fail(label, problem);
+  for (let index = 0; index < graph.node.length; index++) {
+    const node = graph.node[index];
+    const failNode = (problem: string): never => failAt(index, problem);
     if (node.domain !== '' && node.domain !== 'ai.onnx') {
       failNode(`is in operator domain ${show(node.domain)}; Glassbox reads the standard ONNX ops`);
     }
     if (node.output.length === 0 || node.output[0] === '') failNode('has no output');
+    if (deskewLayerIndex(node.name) !== undefined) {
+      // A Deskew layer, as Glassbox writes it: many nodes make one layer.
+      const deskew = readDeskewSubgraph(graph.node, index, current, {
+        metadata: model.metadata_props, constants, opset, failNode: failAt, fail,
+      });
+      chain.deskew(deskew.spec, failNode);
+      current = deskew.output;
+      index += deskew.nodeCount - 1;
+      continue;
+    }
     if (node.op_type === 'Constant') {
       constants.set(node.output[0], constantTensor(node, failNode));
       continue;
@@ -97,6 +112,12 @@ export function decodeOnnx(
       `${show(current)}`);
   }
   return { network: chain.build(options.backend, fail), info: modelInfo(model) };
+}
+
+/** How errors name a node: by its name, or by its place when it has none, and its op. */
+function nodeLabel(node: OnnxNode, index: number): string {
+  const op = /^\w{1,40}$/.test(node.op_type) ? node.op_type : show(node.op_type, 40);
+  return `node ${node.name === '' ? `#${index}` : show(node.name)} (${op})`;
 }
 
 function parseModel(bytes: Uint8Array, fail: (field: string, problem: string) => never): OnnxModel {
@@ -279,6 +300,19 @@ class LayerChain {
     this.layers.push({ type: 'dense', inputs, outputs });
     this.features = [outputs];
     this.afterDense = true;
+  }
+
+  /** A Deskew layer, read from its subgraph: it takes and gives width·height features. */
+  deskew(spec: DeskewSpec, fail: (problem: string) => never): void {
+    const size = spec.width * spec.height;
+    const width = this.width(fail, 'Deskew');
+    if (width !== undefined && width !== size) {
+      fail(`straightens ${spec.width}×${spec.height} images, but each example holds ${width} ` +
+        'values');
+    }
+    this.layers.push(spec);
+    this.features = [size];
+    this.afterDense = false;
   }
 
   private activation(spec: LayerSpec, fail: (problem: string) => never): void {

@@ -5,7 +5,10 @@ import type { ModelInfo } from '../serialize.js';
 import { Dense } from '../layers/dense.js';
 import { LeakyReLU } from '../layers/relu.js';
 import { Dropout } from '../layers/dropout.js';
+import { Deskew } from '../layers/deskew.js';
+import { deskewPrefix, deskewSubgraph } from './deskew-subgraph.js';
 import { attributeType, dataType, onnxModelType } from './onnx-schema.js';
+import { tensorProto } from './tensor-proto.js';
 
 /**
  * ONNX IR version 8 with operator set 13: old enough for every onnxruntime of the last years,
@@ -19,10 +22,18 @@ export const onnxInputName = 'input';
 export const onnxOutputName = 'output';
 
 /**
+ * The metadata key under which the network's layer specs are stored as JSON. decodeOnnx reads a
+ * Deskew layer's image size from it; other tools may show it.
+ */
+export const layersMetadataKey = 'glassbox.layers';
+
+/**
  * Encodes a network as the bytes of an ONNX model that onnxruntime and other runtimes run:
  * input `input` [batch, inputSize] float, output `output` [batch, outputSize]. Each Dense layer
  * becomes a Gemm with transB = 1 (its weights are [out, in], as Gemm's B transposed), each
- * activation its ONNX op. `info` goes into the model's metadata as JSON, key "glassbox.info".
+ * activation its ONNX op, and a Deskew layer a subgraph of standard ops named
+ * `layers.i.deskew/...` (see deskew-subgraph.ts). `info` goes into the model's metadata as JSON,
+ * key "glassbox.info", and the layer specs under "glassbox.layers".
  */
 export function encodeOnnx(network: Network, info: ModelInfo = {}): Uint8Array {
   const nodes: object[] = [];
@@ -32,10 +43,16 @@ export function encodeOnnx(network: Network, info: ModelInfo = {}): Uint8Array {
     const last = i === network.layers.length - 1;
     const output = last ? onnxOutputName : `layers.${i}.output`;
     const name = `layers.${i}`;
-    const inputs = [current, ...parameterInputs(layer, name, initializers)];
-    nodes.push({
-      name, op_type: opType(layer), input: inputs, output: [output], attribute: attributes(layer),
-    });
+    if (layer instanceof Deskew) {
+      const subgraph = deskewSubgraph(deskewPrefix(i), current, output, layer.width, layer.height);
+      nodes.push(...subgraph.nodes);
+      initializers.push(...subgraph.initializers);
+    } else {
+      const inputs = [current, ...parameterInputs(layer, name, initializers)];
+      nodes.push({
+        name, op_type: opType(layer), input: inputs, output: [output], attribute: attributes(layer),
+      });
+    }
     current = output;
   }
   const model = {
@@ -50,12 +67,16 @@ export function encodeOnnx(network: Network, info: ModelInfo = {}): Uint8Array {
       input: [valueInfo(onnxInputName, network.inputSize)],
       output: [valueInfo(onnxOutputName, network.outputSize)],
     },
-    metadata_props: [{ key: 'glassbox.info', value: JSON.stringify(info) }],
+    metadata_props: [
+      { key: 'glassbox.info', value: JSON.stringify(info) },
+      { key: layersMetadataKey, value: JSON.stringify(network.specs()) },
+    ],
   };
   const type = onnxModelType();
   return type.encode(type.fromObject(model)).finish();
 }
 
+/** The op of a layer that is one node; a Deskew layer is a subgraph (deskew-subgraph.ts). */
 function opType(layer: Layer): string {
   switch (layer.type) {
     case 'dense': return 'Gemm';
@@ -66,9 +87,7 @@ function opType(layer: Layer): string {
     case 'softmax': return 'Softmax';
     case 'dropout': return 'Dropout';
     case 'deskew':
-      // Straightening by image moments has no ONNX operator; say so rather than export a
-      // network that would see different inputs.
-      throw new GlassboxError('model', 'layers', `${layer} has no ONNX equivalent; export a model trained without --deskew`);
+      throw new GlassboxError('model', 'layers', `${layer} is written as a subgraph, not one node`);
   }
 }
 
@@ -88,24 +107,16 @@ function attributes(layer: Layer): object[] {
  */
 function parameterInputs(layer: Layer, name: string, initializers: object[]): string[] {
   if (layer instanceof Dense) {
-    const weights = layer.weights.value.data;
-    initializers.push(floatTensor(`${name}.weights`, [layer.outputs, layer.inputs], weights));
-    initializers.push(floatTensor(`${name}.bias`, [layer.outputs], layer.bias.value.data));
+    const dims = [layer.outputs, layer.inputs];
+    initializers.push(tensorProto(`${name}.weights`, dims, 'float', layer.weights.value.data));
+    initializers.push(tensorProto(`${name}.bias`, [layer.outputs], 'float', layer.bias.value.data));
     return [`${name}.weights`, `${name}.bias`];
   }
   if (layer instanceof Dropout) {
-    initializers.push(floatTensor(`${name}.ratio`, [], [layer.rate]));
+    initializers.push(tensorProto(`${name}.ratio`, [], 'float', [layer.rate]));
     return [`${name}.ratio`];
   }
   return [];
-}
-
-/** A float tensor with its values as little-endian float32 bytes, as ONNX's raw_data asks. */
-function floatTensor(name: string, dims: number[], values: ArrayLike<number>): object {
-  const raw = new Uint8Array(values.length * 4);
-  const view = new DataView(raw.buffer);
-  for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i], true);
-  return { name, dims, data_type: dataType.float, raw_data: raw };
 }
 
 /** A graph input or output: float, [batch, width], with the batch size left open. */

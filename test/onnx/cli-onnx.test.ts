@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeModel, encodeModel, Network, Tensor } from '../../src/index.js';
 import { randomBatch } from '../helpers/batch.js';
+import { loadMnist } from '../../cli/mnist-files.js';
 import { buildOnnx, int } from './onnx-builder.js';
 import { maxAbsDifference, runOnnxRuntime } from './onnx-runtime.js';
 
@@ -43,6 +44,22 @@ test('glassbox import MODEL.onnx saves the same network as a model file', () => 
   const x = new Tensor([1, 784], new Float32Array(784).fill(0.5));
   assert.deepEqual(copy.forward(x).data, network.forward(x).data);
   assert.equal(info.importedFrom, 'ONNX');
+});
+
+test('glassbox export of a deskewing model (as the presets train) and import give back the same network', async () => {
+  const deskewing = Network.perceptron([784, 16, 10], 'relu', 'softmax', { seed: 9, deskew: { width: 28, height: 28 } });
+  writeFileSync(join(work, 'deskew.gbx'), encodeModel(deskewing, { seed: 9 }));
+  const exported = glassbox('export', join(work, 'deskew.gbx'), '--onnx', join(work, 'deskew.onnx'));
+  assert.equal(exported.code, 0, exported.stderr);
+  const digits = loadMnist('test').slice(0, 50);
+  const x = new Tensor([50, 784], Float32Array.from(digits.pixels, (pixel) => pixel / 255));
+  const actual = await runOnnxRuntime(readFileSync(join(work, 'deskew.onnx')), x);
+  assert.ok(maxAbsDifference(actual, deskewing.forward(x, false).data) <= 1e-5);
+  const imported = glassbox('import', join(work, 'deskew.onnx'), '--out', join(work, 'deskew-again.gbx'));
+  assert.equal(imported.code, 0, imported.stderr);
+  assert.match(imported.stdout, /Network\(Deskew\(28×28\) → Dense\(784→16\)/);
+  const { network: copy } = decodeModel(readFileSync(join(work, 'deskew-again.gbx')));
+  assert.deepEqual(encodeModel(copy, {}), encodeModel(deskewing, {}), 'the same model file, bit for bit');
 });
 
 test('glassbox import names the node and op it cannot represent, in one line, exit 1', () => {

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeModel, GlassboxError, Network, Random, Tensor } from '../../src/index.js';
+import { encodeModel, Network, Random, Tensor } from '../../src/index.js';
 import { decodeOnnx, encodeOnnx } from '../../src/onnx/index.js';
 import { randomBatch } from '../helpers/batch.js';
 import { maxAbsDifference, runOnnxRuntime } from './onnx-runtime.js';
+import { assertOnnxRejects } from './assert-onnx-rejects.js';
 import { buildOnnx, float, int, onnxObject, encodeOnnxObject, type GraphSpec } from './onnx-builder.js';
 
 const random = new Random(21);
@@ -128,54 +129,45 @@ function graphWith(change: (spec: GraphSpec) => void): Uint8Array {
   return buildOnnx(spec);
 }
 
-function assertRejects(bytes: Uint8Array, message: RegExp): void {
-  assert.throws(() => decodeOnnx(bytes, { source: 'bad.onnx' }), (error: unknown) => {
-    assert.ok(error instanceof GlassboxError, `expected GlassboxError, got ${error}`);
-    assert.match(error.message, /^bad\.onnx: /);
-    assert.match(error.message, message);
-    return true;
-  });
-}
-
 test('decodeOnnx(bytes) names the node and op of a Conv it cannot represent', () => {
-  assertRejects(graphWith((spec) => {
+  assertOnnxRejects(graphWith((spec) => {
     spec.nodes[0] = { op: 'Conv', inputs: ['x', 'w', 'b'], outputs: ['z'], name: 'conv1' };
   }), /node "conv1" \(Conv\): is an op Glassbox cannot represent; it imports Gemm, MatMul/);
 });
 
 test('decodeOnnx(bytes) names an unsupported op after supported ones, and a nameless node by index', () => {
-  assertRejects(graphWith((spec) => {
+  assertOnnxRejects(graphWith((spec) => {
     spec.nodes[1] = { op: 'LogSoftmax', inputs: ['z'], outputs: ['y'], name: '' };
   }), /node #1 \(LogSoftmax\): is an op Glassbox cannot represent/);
 });
 
 test('decodeOnnx(bytes) refuses ops from another domain, naming the domain', () => {
-  assertRejects(graphWith((spec) => {
+  assertOnnxRejects(graphWith((spec) => {
     spec.nodes[1] = { op: 'Relu', inputs: ['z'], outputs: ['y'], name: 'act', domain: 'com.microsoft' };
   }), /node "act" \(Relu\): is in operator domain "com.microsoft"/);
 });
 
 test('decodeOnnx(bytes) refuses a graph that is not a chain, naming the node that branches', () => {
-  assertRejects(graphWith((spec) => {
+  assertOnnxRejects(graphWith((spec) => {
     spec.nodes.push({ op: 'Add', inputs: ['y', 'x'], outputs: ['r'], name: 'residual' });
     spec.output = 'r';
   }), /node "residual" \(Add\): is read as a bias, so it must follow Gemm or MatMul/);
-  assertRejects(graphWith((spec) => {
+  assertOnnxRejects(graphWith((spec) => {
     spec.nodes[1] = { op: 'Relu', inputs: ['x'], outputs: ['y'], name: 'act' };
   }), /node "act" \(Relu\): reads "x", not "z", the output of the layer before/);
 });
 
 test('decodeOnnx(bytes) refuses Gemm settings it cannot represent, naming the node', () => {
-  assertRejects(graphWith((spec) => {
+  assertOnnxRejects(graphWith((spec) => {
     spec.nodes[0].attributes = { transA: int(1), transB: int(1) };
   }), /node "fc" \(Gemm\): has transA = 1/);
-  assertRejects(graphWith((spec) => {
+  assertOnnxRejects(graphWith((spec) => {
     spec.nodes[0].attributes = { transB: float(1) };
   }), /node "fc" \(Gemm\): has attribute transB of type 1; expected an int/);
-  assertRejects(graphWith((spec) => {
+  assertOnnxRejects(graphWith((spec) => {
     spec.initializers[0] = { name: 'w', dims: [3, 5], values: gaussian(15) };
   }), /node "fc" \(Gemm\): takes 5 inputs, but the layer before gives 4/);
-  assertRejects(graphWith((spec) => {
+  assertOnnxRejects(graphWith((spec) => {
     spec.initializers[1] = { name: 'b', dims: [3, 1], values: gaussian(3) };
   }), /node "fc" \(Gemm\): has a bias of shape \[3, 1\]; expected \[3\]/);
 });
@@ -187,24 +179,24 @@ test('decodeOnnx(bytes) refuses weights that are not constants in the file', () 
   });
   const graph = object.graph as { input: object[] };
   graph.input.push({ name: 'w' });
-  assertRejects(encodeOnnxObject(object), /graph\.input: expected one input \(the features\), got 2: "x", "w"/);
+  assertOnnxRejects(encodeOnnxObject(object), /graph\.input: expected one input \(the features\), got 2: "x", "w"/);
 });
 
 test('decodeOnnx(bytes) refuses activation settings Glassbox has no layer for', () => {
-  assertRejects(graphWith((spec) => {
+  assertOnnxRejects(graphWith((spec) => {
     spec.nodes[1] = { op: 'LeakyRelu', inputs: ['z'], outputs: ['y'], name: 'act', attributes: { alpha: float(2) } };
   }), /node "act" \(LeakyRelu\): has alpha 2; Glassbox's slope is in \[0, 1\)/);
-  assertRejects(graphWith((spec) => {
+  assertOnnxRejects(graphWith((spec) => {
     spec.nodes[1] = { op: 'Softmax', inputs: ['z'], outputs: ['y'], name: 'act', attributes: { axis: int(0) } };
   }), /node "act" \(Softmax\): has axis 0/);
-  assertRejects(graphWith((spec) => {
+  assertOnnxRejects(graphWith((spec) => {
     spec.nodes.unshift({ op: 'Sigmoid', inputs: ['x'], outputs: ['s'], name: 'first' });
     spec.nodes[1].inputs[0] = 's';
   }), /node "first" \(Sigmoid\): comes before any Gemm or MatMul/);
 });
 
 test('decodeOnnx(bytes) refuses NaN weights, naming the node and the index', () => {
-  assertRejects(graphWith((spec) => {
+  assertOnnxRejects(graphWith((spec) => {
     const values = gaussian(12);
     values[7] = NaN;
     spec.initializers[0] = { name: 'w', dims: [3, 4], values, raw: true };
@@ -212,13 +204,13 @@ test('decodeOnnx(bytes) refuses NaN weights, naming the node and the index', () 
 });
 
 test('decodeOnnx(bytes) refuses a declared size of billions without allocating it', () => {
-  assertRejects(graphWith((spec) => {
+  assertOnnxRejects(graphWith((spec) => {
     spec.initializers[0] = { name: 'w', dims: [1 << 24, 1 << 24], values: [1, 2, 3, 4], raw: true };
   }), /its B "w" declares 281474976710656 values, but raw_data holds 16 bytes/);
-  assertRejects(graphWith((spec) => {
+  assertOnnxRejects(graphWith((spec) => {
     spec.initializers[0] = { name: 'w', dims: [4e9, 1], values: [1] };
   }), /its B "w" has dimensions \[4000000000, 1\]; each must be a whole number from 0 to 16777216/);
-  assertRejects(graphWith((spec) => {
+  assertOnnxRejects(graphWith((spec) => {
     spec.initializers[0] = { name: 'w', dims: [-3, 4], values: [1] };
   }), /has dimensions \[-3, 4\]/);
 });
@@ -232,19 +224,19 @@ test('decodeOnnx(bytes) refuses weights kept in an external file', () => {
   const graph = object.graph as { initializer: Record<string, unknown>[] };
   graph.initializer[0].data_location = 1;
   graph.initializer[0].external_data = [{ key: 'location', value: 'weights.bin' }];
-  assertRejects(encodeOnnxObject(object), /node "mm" \(MatMul\): its weights "w" keeps its values in an external file/);
+  assertOnnxRejects(encodeOnnxObject(object), /node "mm" \(MatMul\): its weights "w" keeps its values in an external file/);
 });
 
 test('decodeOnnx(bytes) says a Glassbox model file or random bytes are not ONNX', () => {
   const network = new Network([{ type: 'dense', inputs: 2, outputs: 2 }]);
-  assertRejects(encodeModel(network, {}), /file: is a Glassbox model file, not ONNX/);
-  assertRejects(new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 1]), /file: is not an ONNX model: the protobuf does not decode/);
-  assertRejects(new Uint8Array(0), /file: is empty/);
-  assertRejects(new TextEncoder().encode('hello, world'), /not an ONNX model|ir_version/);
+  assertOnnxRejects(encodeModel(network, {}), /file: is a Glassbox model file, not ONNX/);
+  assertOnnxRejects(new Uint8Array([0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f, 1]), /file: is not an ONNX model: the protobuf does not decode/);
+  assertOnnxRejects(new Uint8Array(0), /file: is empty/);
+  assertOnnxRejects(new TextEncoder().encode('hello, world'), /not an ONNX model|ir_version/);
 });
 
 test('decodeOnnx(bytes) refuses operator sets older than 7', () => {
-  assertRejects(graphWith((spec) => (spec.opset = 6)), /opset_import: is version 6; Glassbox reads operator set 7 and later/);
+  assertOnnxRejects(graphWith((spec) => (spec.opset = 6)), /opset_import: is version 6; Glassbox reads operator set 7 and later/);
 });
 
 test('decodeOnnx(bytes) keeps the batch dimension apart: Flatten(axis 0) and Reshape to [1, -1] are refused', () => {
@@ -253,11 +245,11 @@ test('decodeOnnx(bytes) keeps the batch dimension apart: Flatten(axis 0) and Res
     nodes: [node, { op: 'MatMul', inputs: ['flat', 'w'], outputs: ['y'], name: 'mm' }],
     initializers: [{ name: 'w', dims: [4, 2], values: gaussian(8) }, { name: 'shape', dims: [2], values: [1, -1], type: 'int64' }],
   });
-  assertRejects(image({ op: 'Flatten', inputs: ['x'], outputs: ['flat'], name: 'f', attributes: { axis: int(0) } }),
+  assertOnnxRejects(image({ op: 'Flatten', inputs: ['x'], outputs: ['flat'], name: 'f', attributes: { axis: int(0) } }),
     /node "f" \(Flatten\): has axis 0/);
-  assertRejects(image({ op: 'Reshape', inputs: ['x', 'shape'], outputs: ['flat'], name: 'r' }),
+  assertOnnxRejects(image({ op: 'Reshape', inputs: ['x', 'shape'], outputs: ['flat'], name: 'r' }),
     /node "r" \(Reshape\): reshapes to \[1, -1\]/);
-  assertRejects(image({ op: 'Identity', inputs: ['x'], outputs: ['flat'], name: 'i' }),
+  assertOnnxRejects(image({ op: 'Identity', inputs: ['x'], outputs: ['flat'], name: 'i' }),
     /node "mm" \(MatMul\): reads a 3-D value; MatMul needs \[batch, features\]/);
 });
 

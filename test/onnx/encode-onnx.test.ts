@@ -1,19 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createWasmBackend, Network, Random, Tensor, type Backend, type LayerSpec } from '../../src/index.js';
+import { createWasmBackend, Network, Tensor, type LayerSpec } from '../../src/index.js';
 import { encodeOnnx } from '../../src/onnx/index.js';
 import { randomBatch } from '../helpers/batch.js';
 import { maxAbsDifference, runOnnxRuntime } from './onnx-runtime.js';
-
-/** A network of the given layers with random weights and biases, biases too so they count. */
-function randomNetwork(specs: LayerSpec[], seed: number, backend?: Backend): Network {
-  const network = new Network(specs, { seed, backend });
-  const random = new Random(seed + 100);
-  for (const dense of network.denseLayers()) {
-    dense.bias.value.data.forEach((_, j, bias) => (bias[j] = random.gaussian(0, 0.5)));
-  }
-  return network;
-}
+import { randomNetwork } from './random-network.js';
 
 const dense = (inputs: number, outputs: number): LayerSpec => ({ type: 'dense', inputs, outputs });
 
