@@ -17,7 +17,8 @@ function webData(): Plugin {
       server.middlewares.use((request, response, next) => {
         const source = files.get((request.url ?? '').split('?')[0]);
         if (source === undefined) return next();
-        response.setHeader('Content-Type', request.url?.endsWith('.json') ? 'application/json' : 'application/octet-stream');
+        const json = request.url?.endsWith('.json') ?? false;
+        response.setHeader('Content-Type', json ? 'application/json' : 'application/octet-stream');
         response.end(source);
       });
     },

@@ -136,7 +136,8 @@ async function handle(
   const info = await stat(file);
   response.statusCode = 200;
   setCommonHeaders(response);
-  response.setHeader('Content-Type', contentTypes[path.extname(file).toLowerCase()] ?? 'application/octet-stream');
+  const type = contentTypes[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
+  response.setHeader('Content-Type', type);
   response.setHeader('Content-Length', String(info.size));
   // The app is rebuilt in place: always revalidate so a reload shows the new build.
   response.setHeader('Cache-Control', 'no-cache');
@@ -278,7 +279,9 @@ async function main(): Promise<void> {
   // Imported here so that importing serve() alone does not load vite.
   const { buildWebIfStale, webBuildFolder } = await import('./build-web.js');
   await buildWebIfStale();
-  const running = await serveOnPreferredPort({ root: webBuildFolder, port, host: values.host, modelPath: values.model });
+  const running = await serveOnPreferredPort({
+    root: webBuildFolder, port, host: values.host, modelPath: values.model,
+  });
   console.log(`Glassbox is running at ${running.url}`);
   closeOnSignals(running);
 }

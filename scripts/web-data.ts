@@ -37,8 +37,14 @@ export function webDataFiles(): WebFile[] {
   const files: WebFile[] = [
     { fileName: 'data/test-images.idx', source: read('t10k-images-idx3-ubyte') },
     { fileName: 'data/test-labels.idx', source: read('t10k-labels-idx1-ubyte') },
-    { fileName: 'data/train-images.idx', source: firstItems(read('train-images-idx3-ubyte'), webTrainingImages) },
-    { fileName: 'data/train-labels.idx', source: firstItems(read('train-labels-idx1-ubyte'), webTrainingImages) },
+    {
+      fileName: 'data/train-images.idx',
+      source: firstItems(read('train-images-idx3-ubyte'), webTrainingImages),
+    },
+    {
+      fileName: 'data/train-labels.idx',
+      source: firstItems(read('train-labels-idx1-ubyte'), webTrainingImages),
+    },
   ];
   const hasDefault = existsSync(defaultModelFile);
   if (hasDefault) {

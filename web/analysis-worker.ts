@@ -61,8 +61,13 @@ async function analyse(request: AnalysisRequest): Promise<AnalysisResult> {
 
   for (let start = 0; start < test.length; start += batch) {
     const rows = Math.min(batch, test.length - start);
-    const xs = rows === batch ? x : new Tensor([rows, test.inputSize], x.data.subarray(0, rows * test.inputSize));
-    const ts = rows === batch ? target : new Tensor([rows, test.classes], target.data.subarray(0, rows * test.classes));
+    // The last batch may be short: views of the first rows of the same buffers.
+    const xs = rows === batch
+      ? x
+      : new Tensor([rows, test.inputSize], x.data.subarray(0, rows * test.inputSize));
+    const ts = rows === batch
+      ? target
+      : new Tensor([rows, test.classes], target.data.subarray(0, rows * test.classes));
     test.fillBatch(order, start, xs, ts, labels);
     const output = network.forward(xs, false);
     backend.argmaxRows(guesses, output);
@@ -88,7 +93,9 @@ async function analyse(request: AnalysisRequest): Promise<AnalysisResult> {
   const mistakeList: Mistake[] = [];
   for (let k = 0; k < mistakes.count && mistakes.items[k] >= 0; k++) {
     const index = mistakes.items[k];
-    mistakeList.push({ index, label: test.label(index), guess: allGuesses[index], confidence: mistakes.scores[k] });
+    mistakeList.push({
+      index, label: test.label(index), guess: allGuesses[index], confidence: mistakes.scores[k],
+    });
   }
 
   const top = tops.map((lists) => {
@@ -106,7 +113,9 @@ self.addEventListener('message', (event: MessageEvent<AnalysisRequest>) => {
   const request = event.data;
   analyse(request).then(
     (result: FromAnalyst) => {
-      const transfer = result.type === 'analysis' ? [result.confusion.buffer, ...result.top.map((t) => t.buffer)] : [];
+      const transfer = result.type === 'analysis'
+        ? [result.confusion.buffer, ...result.top.map((t) => t.buffer)]
+        : [];
       self.postMessage(result, { transfer });
     },
     (error: Error) => {

@@ -51,7 +51,8 @@ export class BackpropPanel {
     elements.apply.addEventListener('click', () => this.apply());
     elements.undo.addEventListener('click', () => this.undo());
     state.on('update', () => {
-      if (state.inputSource === 'empty' || state.inputSource === 'test digit' || state.inputSource === 'noise') {
+      // A new digit from anywhere but the pen resets the target to its label or the guess.
+      if (state.inputSource !== 'drawing') {
         this.targetChosen = false;
       }
       this.repaint.request();
@@ -152,7 +153,9 @@ export class BackpropPanel {
     }
     this.elements.result.textContent = this.stepReport?.text ??
       `Cost for this digit C = ${cost.toFixed(3)}; the network gives “${target}” ` +
-        `${top.squish === 'softmax' ? `a probability of ${(probability * 100).toFixed(1)}%` : `an output of ${probability.toFixed(3)}`}. ` +
+        (top.squish === 'softmax'
+          ? `a probability of ${(probability * 100).toFixed(1)}%. `
+          : `an output of ${probability.toFixed(3)}. `) +
         `A step of η = ${rate} moves every weight by −η × its gradient.`;
   }
 
@@ -168,7 +171,8 @@ export class BackpropPanel {
       .slice(0, shownFirstLayer);
     let range = 0;
     const changes = order.map((j) => {
-      const change = Float32Array.from(first.weights.grad.data.subarray(j * 784, (j + 1) * 784), (g) => -rate * g);
+      const gradient = first.weights.grad.data.subarray(j * 784, (j + 1) * 784);
+      const change = Float32Array.from(gradient, (g) => -rate * g);
       for (const value of change) range = Math.max(range, Math.abs(value));
       return { j, change };
     });
@@ -211,8 +215,9 @@ export class BackpropPanel {
     const probabilityAfter = this.state.output()[result.target];
     this.elements.undo.disabled = false;
     this.stepReport = {
-      text: `One step taken: the output for “${result.target}” went from ${(probabilityBefore * 100).toFixed(1)}% to ` +
-        `${(probabilityAfter * 100).toFixed(1)}%. Training is this, repeated for thousands of digits, ` +
+      text: `One step taken: the output for “${result.target}” went from ` +
+        `${(probabilityBefore * 100).toFixed(1)}% to ${(probabilityAfter * 100).toFixed(1)}%. ` +
+        'Training is this, repeated for thousands of digits, ' +
         'each nudge averaged over a mini-batch.',
       inputVersion: this.state.inputVersion,
     };

@@ -7,7 +7,10 @@ export type Split = 'test' | 'train';
 export async function loadMnist(split: Split, baseUrl: string): Promise<ImageDataset> {
   const images = `data/${split}-images.idx`;
   const labels = `data/${split}-labels.idx`;
-  const [imageBytes, labelBytes] = await Promise.all([fetchBytes(images, baseUrl), fetchBytes(labels, baseUrl)]);
+  const [imageBytes, labelBytes] = await Promise.all([
+    fetchBytes(images, baseUrl),
+    fetchBytes(labels, baseUrl),
+  ]);
   return mnistDataset(imageBytes, labelBytes, { images, labels });
 }
 

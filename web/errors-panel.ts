@@ -94,7 +94,8 @@ export class ErrorsPanel {
         const td = cell('td', count === 0 ? '·' : String(count));
         const right = label === guess;
         // Logarithmic, so that a handful of mistakes still shows beside a thousand right answers.
-        const strength = count === 0 ? 0 : Math.log1p(count) / Math.log1p(right ? largestRight : largestMistake);
+        const largest = right ? largestRight : largestMistake;
+        const strength = count === 0 ? 0 : Math.log1p(count) / Math.log1p(largest);
         td.style.setProperty('--strength', strength.toFixed(3));
         td.className = right ? 'right' : 'wrong';
         td.title = `${count} test digits labelled ${label} were read as ${guess}`;
@@ -114,8 +115,9 @@ export class ErrorsPanel {
     const text = document.createElement('p');
     const value = output[guess];
     text.innerHTML = this.probabilities()
-      ? `Fed pure noise, it answers <b>${guess}</b>, ${(value * 100).toFixed(0)}% sure. Softmax makes its ten ` +
-        'outputs add up to 1, so it always names some digit: it was only ever shown digits, and has ' +
+      ? `Fed pure noise, it answers <b>${guess}</b>, ${(value * 100).toFixed(0)}% sure. ` +
+        'Softmax makes its ten outputs add up to 1, so it always names some digit: ' +
+        'it was only ever shown digits, and has ' +
         'no way to say “none of these”.'
       : `Fed pure noise, its brightest output is <b>${guess}</b>, at ${value.toFixed(2)}. Its outputs are ` +
         'not probabilities and need not add up to anything, yet the brightest one is still its ' +

@@ -22,7 +22,11 @@ export class FeatureGallery {
   private readonly grid = document.createElement('div');
   private readonly more = document.createElement('button');
 
-  constructor(private readonly state: AppState, private readonly root: HTMLElement, private readonly options: GalleryOptions) {
+  constructor(
+    private readonly state: AppState,
+    root: HTMLElement,
+    private readonly options: GalleryOptions,
+  ) {
     this.grid.className = options.digits ? 'gallery' : 'gallery compact';
     this.more.type = 'button';
     this.more.className = 'quiet';
@@ -82,7 +86,9 @@ export class FeatureGallery {
     }
     this.grid.replaceChildren(...tiles);
     this.more.hidden = layer.size <= this.options.limit;
-    this.more.textContent = this.showAll ? `Show the first ${this.options.limit}` : `Show all ${layer.size} neurons`;
+    this.more.textContent = this.showAll
+      ? `Show the first ${this.options.limit}`
+      : `Show all ${layer.size} neurons`;
     this.paintWeights();
     this.paintDigits();
   }
@@ -90,7 +96,9 @@ export class FeatureGallery {
   private paintWeights(): void {
     const layer = this.firstLayer();
     if (layer === undefined) return;
-    this.tiles.forEach((tile, j) => paintSigned(tile.weights, layer.weights.subarray(j * 784, (j + 1) * 784), 28, 28));
+    this.tiles.forEach((tile, j) => {
+      paintSigned(tile.weights, layer.weights.subarray(j * 784, (j + 1) * 784), 28, 28);
+    });
   }
 
   private paintDigits(): void {

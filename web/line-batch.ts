@@ -13,11 +13,19 @@ export interface LineSurface {
   stroke(): void;
 }
 
+/** Lines of one colour, opacity and width: x1, y1, x2, y2 for each, one after the other. */
+interface LineGroup {
+  weight: number;
+  alpha: number;
+  width: number;
+  points: number[];
+}
+
 const alphaSteps = 24;
 const widthStep = 0.25;
 
 export class LineBatch {
-  private readonly groups = new Map<string, { weight: number; alpha: number; width: number; points: number[] }>();
+  private readonly groups = new Map<string, LineGroup>();
 
   /** A line from (x1, y1) to (x2, y2), coloured by `weight`'s sign; faint ones are skipped. */
   add(x1: number, y1: number, x2: number, y2: number, weight: number, alpha: number, width: number): void {
@@ -27,7 +35,9 @@ export class LineBatch {
     const key = `${weight >= 0 ? '+' : '-'}${level}:${widthLevel}`;
     let group = this.groups.get(key);
     if (group === undefined) {
-      group = { weight: weight >= 0 ? 1 : -1, alpha: level / alphaSteps, width: widthLevel * widthStep, points: [] };
+      group = {
+        weight: weight >= 0 ? 1 : -1, alpha: level / alphaSteps, width: widthLevel * widthStep, points: [],
+      };
       this.groups.set(key, group);
     }
     group.points.push(x1, y1, x2, y2);

@@ -61,7 +61,10 @@ async function main(): Promise<void> {
     testDigit: byId<HTMLButtonElement>('pad-test'),
     noise: byId<HTMLButtonElement>('pad-noise'),
   });
-  new NetworkView(state, byId('network-stage'), byId<HTMLCanvasElement>('network'), byId('neuron-buttons'), byId('network-tooltip'));
+  new NetworkView(
+    state, byId('network-stage'), byId<HTMLCanvasElement>('network'), byId('neuron-buttons'),
+    byId('network-tooltip'),
+  );
   new NeuronInspector(state, byId('inspector'));
   new FeatureGallery(state, byId('feature-gallery'), { digits: true, limit: 16, digitCount: 4 });
   new WeightMontage(state, byId('train-weights'), 32, 8);

@@ -67,7 +67,9 @@ export class ModelPanel {
       const bytes = new Uint8Array(await file.arrayBuffer());
       const { network, info } = decodeModel(bytes, { source: file.name, backend: this.state.network.backend });
       if (network.inputSize !== 784) {
-        throw new Error(`${file.name}: this page draws 28×28 digits, but the model takes ${network.inputSize} inputs`);
+        throw new Error(
+          `${file.name}: this page draws 28×28 digits, but the model takes ${network.inputSize} inputs`,
+        );
       }
       this.notice('');
       this.state.setModel({ network, info, name: file.name });
@@ -86,7 +88,8 @@ export class ModelPanel {
     });
     const sizes = network.neuronLayers().map((layer) => layer.size).join('-');
     const link = document.createElement('a');
-    link.href = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
+    const blob = new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' });
+    link.href = URL.createObjectURL(blob);
     link.download = `glassbox-${sizes}${modelFileExtension}`;
     document.body.append(link);
     link.click();

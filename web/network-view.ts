@@ -389,7 +389,9 @@ export class NetworkView {
     }
   }
 
-  private drawPixelConnections(layout: Layout, layers: NeuronLayer[], selected: NeuronAddress | undefined): void {
+  private drawPixelConnections(
+    layout: Layout, layers: NeuronLayer[], selected: NeuronAddress | undefined,
+  ): void {
     const dense = layers[1]?.dense;
     if (dense === undefined || this.strongestPixels.length === 0) return;
     const context = this.context;
@@ -418,7 +420,9 @@ export class NetworkView {
     lines.draw(context);
   }
 
-  private drawConnections(layout: Layout, layers: NeuronLayer[], layer: number, selected: NeuronAddress | undefined): void {
+  private drawConnections(
+    layout: Layout, layers: NeuronLayer[], layer: number, selected: NeuronAddress | undefined,
+  ): void {
     const dense = layers[layer].dense!;
     const context = this.context;
     const from = layout.columns[layer - 2];
@@ -447,7 +451,9 @@ export class NetworkView {
     lines.draw(context);
   }
 
-  private drawNeurons(layout: Layout, layers: NeuronLayer[], layer: number, selected: NeuronAddress | undefined): void {
+  private drawNeurons(
+    layout: Layout, layers: NeuronLayer[], layer: number, selected: NeuronAddress | undefined,
+  ): void {
     const context = this.context;
     const column = layout.columns[layer - 1];
     const activations = layers[layer].activation?.data;
@@ -518,7 +524,8 @@ export class NetworkView {
       const value = activations?.[index] ?? 0;
       const isGuess = index === guess;
       const labelX = column.x + column.radius + (layout.compact ? 6 : 10);
-      context.font = `${isGuess ? 700 : 500} ${Math.round(Math.max(11, column.radius * 1.25))}px system-ui, sans-serif`;
+      const size = Math.round(Math.max(11, column.radius * 1.25));
+      context.font = `${isGuess ? 700 : 500} ${size}px system-ui, sans-serif`;
       context.fillStyle = isGuess ? guessColour : text;
       context.textAlign = 'left';
       context.fillText(digits ? String(index) : `#${index}`, labelX, y);

@@ -112,7 +112,9 @@ export class NeuronInspector {
       curveFigure.append(element('h3', undefined, 'Squishification'), this.curveBox, this.curveCaption);
       const excitesSection = element('section', 'excites-section');
       excitesSection.append(element('h3', undefined, 'Test digits that excite it most'), this.excites);
-      this.body.replaceChildren(this.readout, this.weightsFigure, biasSection, sumSection, curveFigure, excitesSection);
+      this.body.replaceChildren(
+        this.readout, this.weightsFigure, biasSection, sumSection, curveFigure, excitesSection,
+      );
       this.paintExcites();
     }
     this.refresh();
@@ -151,7 +153,8 @@ export class NeuronInspector {
     this.paintBias(selected, neuron.bias!);
     this.curve.show(this.state.network, selected.layer, selected.index);
     const squish = layers[selected.layer].squish;
-    this.curveCaption.textContent = `${squishFormula(squish)}. Today z = ${plain(neuron.z!)} gives a = ${plain(neuron.activation, 3)}.`;
+    this.curveCaption.textContent =
+      `${squishFormula(squish)}. Today z = ${plain(neuron.z!)} gives a = ${plain(neuron.activation, 3)}.`;
     if (selected.layer === 1 && this.contributionCanvas !== undefined) {
       paintSigned(this.contributionCanvas, this.products, 28, 28, this.contributionRange());
     }
@@ -164,7 +167,9 @@ export class NeuronInspector {
     const labels = values.map(([label]) => label).join('|');
     if (this.readout.dataset.labels !== labels) {
       this.readout.dataset.labels = labels;
-      this.readout.replaceChildren(...values.map(([label], i) => value(label, '', i === 0 ? 'activation' : '')));
+      this.readout.replaceChildren(
+        ...values.map(([label], i) => value(label, '', i === 0 ? 'activation' : '')),
+      );
     }
     this.readout.querySelectorAll('.amount').forEach((amount, i) => (amount.textContent = values[i][1]));
   }
@@ -192,7 +197,9 @@ export class NeuronInspector {
         element('figcaption', undefined, 'One bar per neuron of hidden layer 1: blue positive, red negative.'));
       this.repaintWeights = () => {
         const outgoing = new Float32Array(dense.outputs);
-        for (let j = 0; j < dense.outputs; j++) outgoing[j] = dense.weights.value.data[j * dense.inputs + selected.index];
+        for (let j = 0; j < dense.outputs; j++) {
+          outgoing[j] = dense.weights.value.data[j * dense.inputs + selected.index];
+        }
         paintBars(canvas, outgoing, { labels: indexLabels(outgoing.length) });
       };
       return;
@@ -201,7 +208,9 @@ export class NeuronInspector {
     const incoming = (): Float32Array | Float64Array =>
       dense.weights.value.data.subarray(selected.index * dense.inputs, (selected.index + 1) * dense.inputs);
     if (selected.layer === 1 && dense.inputs === 784) {
-      const weightCanvas = pixelCanvas('heat-map', `Incoming weights of ${neuronName(selected, layers.length)}, as a 28 by 28 picture`);
+      const weightCanvas = pixelCanvas(
+        'heat-map', `Incoming weights of ${neuronName(selected, layers.length)}, as a 28 by 28 picture`,
+      );
       this.contributionCanvas = pixelCanvas('heat-map', 'Each weight times its pixel for the current input');
       const pair = element('div', 'heat-pair');
       const left = element('div');
@@ -239,7 +248,8 @@ export class NeuronInspector {
     if (this.products.length !== inputs) this.products = new Float32Array(inputs);
     const previous = layers[selected.layer - 1].activation!;
     // w_i · a_i for every input, through the backend's elementwise kernel.
-    const w = new Tensor([inputs], dense.weights.value.data.subarray(selected.index * inputs, (selected.index + 1) * inputs));
+    const row = dense.weights.value.data.subarray(selected.index * inputs, (selected.index + 1) * inputs);
+    const w = new Tensor([inputs], row);
     const a = new Tensor([inputs], previous.data.subarray(0, inputs));
     network.backend.multiply(new Tensor([inputs], this.products), w, a);
     const order = Array.from({ length: inputs }, (_, i) => i)
@@ -249,7 +259,8 @@ export class NeuronInspector {
 
     const formula = element('p', 'formula');
     formula.innerHTML =
-      `<var>z</var> = <var>w</var>·<var>a</var> + <var>b</var> = ${plain(z - bias)} ${bias < 0 ? '−' : '+'} ` +
+      '<var>z</var> = <var>w</var>·<var>a</var> + <var>b</var> = ' +
+      `${plain(z - bias)} ${bias < 0 ? '−' : '+'} ` +
       `${Math.abs(bias).toFixed(2)} = <strong>${plain(z)}</strong>`;
     const list = element('ol', 'contributions');
     for (const i of order) {
@@ -304,7 +315,9 @@ export class NeuronInspector {
       this.excites.replaceChildren(element('p', 'hint', 'Measuring the 10,000 test digits…'));
       return;
     }
-    const indices = analysis.top[selected.layer]?.subarray(selected.index * analysis.topCount, (selected.index + 1) * analysis.topCount);
+    const count = analysis.topCount;
+    const start = selected.index * count;
+    const indices = analysis.top[selected.layer]?.subarray(start, start + count);
     if (indices === undefined) return;
     const strip = element('div', 'digit-strip');
     for (const index of indices) {

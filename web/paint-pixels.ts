@@ -3,7 +3,9 @@
 import { negative, positive } from './palette.js';
 
 /** Sets the canvas to width × height and returns its pixels to fill. */
-function pixelsOf(canvas: HTMLCanvasElement, width: number, height: number): { context: CanvasRenderingContext2D; image: ImageData } {
+function pixelsOf(
+  canvas: HTMLCanvasElement, width: number, height: number,
+): { context: CanvasRenderingContext2D; image: ImageData } {
   if (canvas.width !== width) canvas.width = width;
   if (canvas.height !== height) canvas.height = height;
   const context = softwareContext(canvas);

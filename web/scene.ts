@@ -29,7 +29,9 @@ export class SceneRecorder {
   set strokeStyle(value: string) { this.ops.push(['set', 'strokeStyle', value]); }
   set lineWidth(value: number) { this.ops.push(['set', 'lineWidth', value]); }
   set globalAlpha(value: number) { this.ops.push(['set', 'globalAlpha', value]); }
-  set globalCompositeOperation(value: GlobalCompositeOperation) { this.ops.push(['set', 'globalCompositeOperation', value]); }
+  set globalCompositeOperation(value: GlobalCompositeOperation) {
+    this.ops.push(['set', 'globalCompositeOperation', value]);
+  }
   set font(value: string) { this.ops.push(['set', 'font', value]); }
   set textAlign(value: CanvasTextAlign) { this.ops.push(['set', 'textAlign', value]); }
   set textBaseline(value: CanvasTextBaseline) { this.ops.push(['set', 'textBaseline', value]); }
@@ -43,8 +45,12 @@ export class SceneRecorder {
   }
   fill(): void { this.ops.push(['call', 'fill', []]); }
   stroke(): void { this.ops.push(['call', 'stroke', []]); }
-  fillRect(x: number, y: number, width: number, height: number): void { this.ops.push(['call', 'fillRect', [x, y, width, height]]); }
-  strokeRect(x: number, y: number, width: number, height: number): void { this.ops.push(['call', 'strokeRect', [x, y, width, height]]); }
+  fillRect(x: number, y: number, width: number, height: number): void {
+    this.ops.push(['call', 'fillRect', [x, y, width, height]]);
+  }
+  strokeRect(x: number, y: number, width: number, height: number): void {
+    this.ops.push(['call', 'strokeRect', [x, y, width, height]]);
+  }
   fillText(text: string, x: number, y: number): void { this.ops.push(['call', 'fillText', [text, x, y]]); }
   setLineDash(segments: number[]): void { this.ops.push(['call', 'setLineDash', [segments]]); }
   drawImage(image: SceneImage, x: number, y: number, width: number, height: number): void {
@@ -96,7 +102,11 @@ export class ScenePainter {
   /** `negative` is the colour of negative activations' glow. */
   constructor(private readonly surface: Surface, negative: readonly number[]) {
     this.context = contextOf(surface);
-    this.images = { glow: glowSprite([255, 255, 255]), 'glow-negative': glowSprite(negative), pixels: this.pixels };
+    this.images = {
+      glow: glowSprite([255, 255, 255]),
+      'glow-negative': glowSprite(negative),
+      pixels: this.pixels,
+    };
   }
 
   paint(scene: Scene): void {

@@ -83,10 +83,13 @@ export class SquishCurve {
   }
 
   /** The squishing layer for `spec`, with an input tensor of [rows, width], made once and kept. */
-  private layerFor(spec: LayerSpec, backend: Backend, rows: number, width: number): { layer: Layer; input: Tensor } {
+  private layerFor(
+    spec: LayerSpec, backend: Backend, rows: number, width: number,
+  ): { layer: Layer; input: Tensor } {
     const key = `${JSON.stringify(spec)} ${rows}×${width} ${backend.name}`;
     if (this.cached?.key !== key) {
-      this.cached = { key, layer: squishLayer(spec, backend, width), input: new Tensor([rows, width], backend.alloc(rows * width)) };
+      const input = new Tensor([rows, width], backend.alloc(rows * width));
+      this.cached = { key, layer: squishLayer(spec, backend, width), input };
     }
     return this.cached;
   }

@@ -1,7 +1,9 @@
 // Training in the browser: the form that picks the network and how it learns, the buttons that
 // drive the training worker (train, pause, resume, one step), and the live chart. While it runs,
 // the worker's weights are copied into the shown network, so every view changes as it learns.
-import { activationNames, Network, optimizerNames, type ActivationName, type OptimizerName } from '../src/index.js';
+import {
+  activationNames, Network, optimizerNames, type ActivationName, type OptimizerName,
+} from '../src/index.js';
 import type { AppState } from './app-state.js';
 import type { FromTrainer, ToTrainer, TrainingProgress, TrainingSettings } from './protocol.js';
 import { TrainingChart } from './training-chart.js';
@@ -197,7 +199,8 @@ export class TrainingPanel {
     status.dataset.testAccuracy = String(message.testAccuracy ?? '');
     status.dataset.running = String(message.running);
     const accuracy = message.testAccuracy === undefined ? '–' : `${(message.testAccuracy * 100).toFixed(1)}%`;
-    const speed = message.running ? ` · ${Math.round(message.examplesPerSecond).toLocaleString('en')} digits/s` : '';
+    const rate = Math.round(message.examplesPerSecond).toLocaleString('en');
+    const speed = message.running ? ` · ${rate} digits/s` : '';
     this.say(
       `Step ${message.steps.toLocaleString('en')} · epoch ${message.epoch} · ` +
         `${message.examples.toLocaleString('en')} digits seen · test accuracy ${accuracy}${speed}` +

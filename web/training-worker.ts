@@ -52,7 +52,12 @@ class Trainer {
   private rateStartedAt = performance.now();
   private rateExamples = 0;
 
-  constructor(settings: TrainingSettings, backend: Backend, readonly train: ImageDataset, readonly test: ImageDataset) {
+  constructor(
+    settings: TrainingSettings,
+    backend: Backend,
+    readonly train: ImageDataset,
+    readonly test: ImageDataset,
+  ) {
     this.backend = backend;
     this.random = new Random(settings.seed);
     this.network = Network.perceptron(settings.sizes, settings.activation, settings.output, {
@@ -71,8 +76,9 @@ class Trainer {
   setBatchSize(batchSize: number): void {
     if (batchSize === this.batchSize) return;
     this.batchSize = batchSize;
-    this.x = new Tensor([batchSize, this.train.inputSize], this.backend.alloc(batchSize * this.train.inputSize));
-    this.target = new Tensor([batchSize, this.train.classes], this.backend.alloc(batchSize * this.train.classes));
+    const { inputSize, classes } = this.train;
+    this.x = new Tensor([batchSize, inputSize], this.backend.alloc(batchSize * inputSize));
+    this.target = new Tensor([batchSize, classes], this.backend.alloc(batchSize * classes));
     this.labels = new Int32Array(batchSize);
   }
 
@@ -177,10 +183,12 @@ async function runLoop(): Promise<void> {
     while (running && trainer !== undefined) {
       const sliceEnd = performance.now() + sliceMilliseconds;
       while (running && performance.now() < sliceEnd) {
-        if (pace > 0 && trainer.steps - paceStart.steps >= ((performance.now() - paceStart.time) / 1000) * pace) break;
+        const allowed = ((performance.now() - paceStart.time) / 1000) * pace;
+        if (pace > 0 && trainer.steps - paceStart.steps >= allowed) break;
         trainer.step();
       }
-      if (trainer.steps - trainer.testedAtStep >= testEvery && performance.now() - lastTest >= testEveryMilliseconds) {
+      const testDue = trainer.steps - trainer.testedAtStep >= testEvery;
+      if (testDue && performance.now() - lastTest >= testEveryMilliseconds) {
         trainer.measure();
         lastTest = performance.now();
       }

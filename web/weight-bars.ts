@@ -15,7 +15,9 @@ export interface BarOptions {
 }
 
 /** Paints `values` into `canvas`, sized to its CSS width. Returns the range used. */
-export function paintBars(canvas: HTMLCanvasElement, values: ArrayLike<number>, options: BarOptions = {}): number {
+export function paintBars(
+  canvas: HTMLCanvasElement, values: ArrayLike<number>, options: BarOptions = {},
+): number {
   const height = options.height ?? 110;
   const width = Math.max(120, canvas.clientWidth || canvas.parentElement?.clientWidth || 300);
   const ratio = window.devicePixelRatio || 1;

@@ -13,7 +13,12 @@ export class WeightMontage {
   private readonly note = document.createElement('p');
   private readonly repaint: Repaint;
 
-  constructor(private readonly state: AppState, root: HTMLElement, private readonly limit: number, private readonly columns: number) {
+  constructor(
+    private readonly state: AppState,
+    root: HTMLElement,
+    private readonly limit: number,
+    private readonly columns: number,
+  ) {
     this.canvas.className = 'pixels montage';
     this.canvas.setAttribute('role', 'img');
     this.note.className = 'help';

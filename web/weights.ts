@@ -14,7 +14,9 @@ export function setWeights(network: Network, weights: readonly Float32Array[]): 
   }
   params.forEach((param, i) => {
     if (param.value.size !== weights[i].length) {
-      throw new RangeError(`setWeights: parameter ${i} holds ${param.value.size} numbers, got ${weights[i].length}`);
+      throw new RangeError(
+        `setWeights: parameter ${i} holds ${param.value.size} numbers, got ${weights[i].length}`,
+      );
     }
     param.value.data.set(weights[i]);
   });

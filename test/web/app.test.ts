@@ -94,7 +94,9 @@ describe('the web app in Chromium', { skip }, () => {
     const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
     page = await context.newPage();
     page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') problems.push(`console: ${message.text()}`);
+      if (message.type() === 'error' || message.type() === 'warning') {
+        problems.push(`console: ${message.text()}`);
+      }
     });
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
     await page.goto(server.url);
@@ -143,10 +145,12 @@ describe('the web app in Chromium', { skip }, () => {
     const index = Number(await page.locator('.neuron-hit[data-layer="1"] >> nth=0').getAttribute('data-index'));
     assert.equal(await title.textContent(), `Hidden layer 1, neuron ${index}`);
     const bias = first.bias.value.data[index];
-    const shown = (await page.locator('#inspector .value', { hasText: 'bias b' }).locator('.amount').textContent())!;
+    const biasBox = page.locator('#inspector .value', { hasText: 'bias b' });
+    const shown = (await biasBox.locator('.amount').textContent())!;
     assert.equal(Number(shown.replace('−', '-')), Number(bias.toFixed(2)));
     assert.match(await page.locator('#inspector .bias').textContent() ?? '', /threshold|passes|fires/);
-    const colours = await page.locator('#inspector .heat-map >> nth=0').evaluate((canvas: HTMLCanvasElement) => {
+    const weightImage = page.locator('#inspector .heat-map >> nth=0');
+    const colours = await weightImage.evaluate((canvas: HTMLCanvasElement) => {
       const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
       const seen = new Set<string>();
       for (let i = 0; i < data.length; i += 4) seen.add(`${data[i]},${data[i + 1]},${data[i + 2]}`);
@@ -162,15 +166,18 @@ describe('the web app in Chromium', { skip }, () => {
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
     assert.match(await title.textContent() ?? '', /^Output neuron “1”$/);
-    assert.ok(await page.locator('#inspector canvas.bars').count() > 0, 'deeper neurons show their weights as bars');
+    const bars = await page.locator('#inspector canvas.bars').count();
+    assert.ok(bars > 0, 'deeper neurons show their weights as bars');
     assert.match(await page.locator('#inspector .curve-figure figcaption').textContent() ?? '', /softmax/);
     assert.deepEqual(problems, []);
   });
 
-  test('opens a model the CLI saved, and reads with it; a file that is not one gets a clear error', async () => {
-    await page.setInputFiles('#model-open', { name: 'notes.gbx', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+  test('opens a model the CLI saved and reads with it; a file that is not one gets a clear error', async () => {
+    const notAModel = { name: 'notes.gbx', mimeType: 'text/plain', buffer: Buffer.from('hello') };
+    await page.setInputFiles('#model-open', notAModel);
     await page.waitForSelector('#model-notice.problem');
-    assert.match(await page.locator('#model-notice').textContent() ?? '', /^notes\.gbx: .*too short for a model file/);
+    const notice = (await page.locator('#model-notice').textContent()) ?? '';
+    assert.match(notice, /^notes\.gbx: .*too short for a model file/);
     assert.equal(await page.locator('#model-status').getAttribute('data-architecture'), '784-64-10');
     await page.setInputFiles('#model-open', videoModel);
     await page.waitForSelector('#model-status[data-architecture="784-16-16-10"]');
@@ -210,7 +217,7 @@ describe('the web app in Chromium', { skip }, () => {
     assert.deepEqual(problems, []);
   });
 
-  test('trains in the worker: accuracy rises, the page stays responsive, and the CLI opens the result', async (t) => {
+  test('trains in the worker: accuracy rises, the page stays responsive, the CLI opens the result', async (t) => {
     await page.evaluate(() => {
       const record = window as unknown as { longTasks: number[] };
       record.longTasks = [];
@@ -227,8 +234,11 @@ describe('the web app in Chromium', { skip }, () => {
       // While it trains, the page still answers: a drawing is read, a neuron opens.
       await guessAfterDrawing(page, zero);
       await page.click('.neuron-hit[data-layer="1"] >> nth=2');
-      await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('#train-status')?.dataset.steps) >= 400,
-        undefined, { timeout: 60_000 });
+      await page.waitForFunction(
+        () => Number(document.querySelector<HTMLElement>('#train-status')?.dataset.steps) >= 400,
+        undefined,
+        { timeout: 60_000 },
+      );
       await page.click('#train-pause');
       await page.waitForSelector('#train-status[data-running="false"]');
     });
@@ -242,13 +252,19 @@ describe('the web app in Chromium', { skip }, () => {
     // that always; the wall-clock long tasks the page itself sees are held to it when the machine
     // is not oversubscribed, since then a task's wall time is the page's own doing too.
     const heaviest = tasks.reduce((most, task) => (task.cpu > most.cpu ? task : most), { wall: 0, cpu: 0 });
-    t.diagnostic(`${tasks.length} main-thread tasks while training; the heaviest took ${heaviest.cpu.toFixed(1)} ms ` +
-      `of CPU (${heaviest.wall.toFixed(1)} ms of wall time); long tasks seen by the page: [${longTasks.join(', ')}]`);
+    t.diagnostic(
+      `${tasks.length} main-thread tasks while training; the heaviest took ${heaviest.cpu.toFixed(1)} ms ` +
+        `of CPU (${heaviest.wall.toFixed(1)} ms of wall time); ` +
+        `long tasks seen by the page: [${longTasks.join(', ')}]`,
+    );
     assert.ok(tasks.length > 100, 'the trace recorded the main thread');
     assert.ok(heaviest.cpu <= 50, `a main-thread task took ${heaviest.cpu.toFixed(1)} ms of CPU`);
     const quiet = Math.max(busyBefore, loadavg()[0]) <= cpus().length;
     if (quiet) assert.deepEqual(longTasks, [], 'no main-thread task over 50 ms while training ran');
-    else t.diagnostic(`the machine was busy (load ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs): wall-clock long tasks not held`);
+    else {
+      t.diagnostic(`the machine was busy (load ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs): ` +
+        'wall-clock long tasks not held');
+    }
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#model-save')]);
     const saved = path.join(folder, download.suggestedFilename());
@@ -262,7 +278,9 @@ describe('the web app in Chromium', { skip }, () => {
   });
 
   test('fits a phone screen without sideways scrolling, and reads a digit drawn by touch', async () => {
-    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, hasTouch: true });
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, hasTouch: true,
+    });
     phone.on('pageerror', (error) => problems.push(`phone page error: ${error.message}`));
     await phone.goto(server.url);
     await phone.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
@@ -271,7 +289,9 @@ describe('the web app in Chromium', { skip }, () => {
     assert.ok(box);
     const touch = await phone.context().newCDPSession(phone);
     const scale = box.width / 280;
-    const points = one.flatMap(([x, y], i) => (i === 0 ? [[x, y]] : [[(one[i - 1][0] + x) / 2, (one[i - 1][1] + y) / 2], [x, y]]));
+    // The stroke's corners, with a point half way along each side between them.
+    const points = one.flatMap(([x, y], i) =>
+      i === 0 ? [[x, y]] : [[(one[i - 1][0] + x) / 2, (one[i - 1][1] + y) / 2], [x, y]]);
     for (const [i, [x, y]] of points.entries()) {
       await touch.send('Input.dispatchTouchEvent', {
         type: i === 0 ? 'touchStart' : 'touchMove',

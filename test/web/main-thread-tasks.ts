@@ -31,7 +31,9 @@ export async function mainThreadTasks(page: Page, during: () => Promise<void>): 
   try {
     await during();
   } finally {
-    const complete = new Promise<{ stream?: string }>((resolve) => session.once('Tracing.tracingComplete', resolve));
+    const complete = new Promise<{ stream?: string }>((resolve) => {
+      session.once('Tracing.tracingComplete', resolve);
+    });
     await session.send('Tracing.end');
     const { stream } = await complete;
     let text = '';
@@ -46,11 +48,13 @@ export async function mainThreadTasks(page: Page, during: () => Promise<void>): 
     const events = Array.isArray(parsed) ? parsed : parsed.traceEvents ?? [];
     const mainThreads = new Set(
       events
-        .filter((event) => event.ph === 'M' && event.name === 'thread_name' && event.args?.name === 'CrRendererMain')
+        .filter((event) => event.ph === 'M' && event.name === 'thread_name')
+        .filter((event) => event.args?.name === 'CrRendererMain')
         .map((event) => `${event.pid}:${event.tid}`),
     );
     tasks = events
-      .filter((event) => event.ph === 'X' && event.name === 'RunTask' && mainThreads.has(`${event.pid}:${event.tid}`))
+      .filter((event) => event.ph === 'X' && event.name === 'RunTask')
+      .filter((event) => mainThreads.has(`${event.pid}:${event.tid}`))
       .map((event) => ({ wall: (event.dur ?? 0) / 1000, cpu: (event.tdur ?? 0) / 1000 }));
   }
   return tasks;
