@@ -120,8 +120,10 @@ describe('the web app in Chromium', { skip }, () => {
     assert.deepEqual(problems, []);
   });
 
-  test('reads a "1" and a "0" drawn with mouse strokes', async () => {
+  test('reads a "1" and a "0" drawn with mouse strokes', async (t) => {
     assert.equal(await guessAfterDrawing(page, one), '1');
+    const update = await page.locator('#update-time').getAttribute('data-milliseconds');
+    t.diagnostic(`the last update (read the pad, preprocess, run the network, redraw) took ${update} ms`);
     await page.screenshot({ path: path.join(screenshots, 'draw-one.png') });
     assert.equal(await guessAfterDrawing(page, zero), '0');
     await page.screenshot({ path: path.join(screenshots, 'draw-zero.png') });
