@@ -9,6 +9,8 @@ export class ImageDataset implements Dataset {
   readonly length: number;
   readonly inputSize: number;
   readonly classes: number;
+  /** The pixels four at a time (only to find the all-zero groups), or undefined when unaligned. */
+  private readonly words: Uint32Array | undefined;
 
   /**
    * pixels: `length` images of `inputSize` bytes each, one after the other (0 = background);
@@ -36,6 +38,10 @@ export class ImageDataset implements Dataset {
     this.length = labels.length;
     this.inputSize = inputSize;
     this.classes = classes;
+    // A 32-bit view of the same bytes, when every image starts on a 4-byte boundary.
+    if (pixels.byteOffset % 4 === 0 && inputSize % 4 === 0) {
+      this.words = new Uint32Array(pixels.buffer, pixels.byteOffset, pixels.length >> 2);
+    }
   }
 
   label(i: number): number {
@@ -58,12 +64,28 @@ export class ImageDataset implements Dataset {
     // Locals rather than property reads inside the loop: this runs for every pixel of every
     // batch, and on small networks it is a large share of a training step.
     const pixels = this.pixels;
+    const words = this.words;
     const out = x.data;
     for (let i = 0; i < rows; i++) {
       const example = indices[start + i];
       const from = example * size;
       const to = i * size;
-      for (let p = 0; p < size; p++) out[to + p] = pixelScale[pixels[from + p]];
+      if (words === undefined) {
+        for (let p = 0; p < size; p++) out[to + p] = pixelScale[pixels[from + p]];
+      } else {
+        // Most of a digit is background: zero the row, then scale only the groups of four
+        // pixels that hold some ink, found four at a time through the 32-bit view.
+        out.fill(0, to, to + size);
+        const first = from >> 2;
+        for (let w = 0; w < size >> 2; w++) {
+          if (words[first + w] === 0) continue;
+          const p = w << 2;
+          out[to + p] = pixelScale[pixels[from + p]];
+          out[to + p + 1] = pixelScale[pixels[from + p + 1]];
+          out[to + p + 2] = pixelScale[pixels[from + p + 2]];
+          out[to + p + 3] = pixelScale[pixels[from + p + 3]];
+        }
+      }
       labels[i] = this.labels[example];
     }
     fillOneHot(target, labels, rows);

@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ImageDataset, Random, Tensor } from '../../src/index.js';
+
+/** `count` images of `size` bytes, mostly background with a few inked runs, and their labels. */
+function images(count: number, size: number, seed: number): { pixels: Uint8Array; labels: Uint8Array } {
+  const random = new Random(seed);
+  const pixels = new Uint8Array(count * size);
+  for (let i = 0; i < pixels.length; i++) if (random.next() < 0.2) pixels[i] = 1 + random.int(255);
+  pixels[size - 1] = 255;
+  const labels = Uint8Array.from({ length: count }, () => random.int(10));
+  return { pixels, labels };
+}
+
+function filled(dataset: ImageDataset, order: number[]): { x: Float32Array; target: Float32Array; labels: Int32Array } {
+  const rows = order.length;
+  // Stale values in the buffers, as a reused batch holds: fillBatch must overwrite all of them.
+  const x = new Tensor([rows, dataset.inputSize], new Float32Array(rows * dataset.inputSize).fill(7));
+  const target = new Tensor([rows, 10], new Float32Array(rows * 10).fill(7));
+  const labels = new Int32Array(rows);
+  dataset.fillBatch(Int32Array.from([99, ...order]), 1, x, target, labels);
+  return { x: x.data as Float32Array, target: target.data as Float32Array, labels };
+}
+
+for (const [size, offset] of [[784, 0], [784, 1], [7, 0]] as const) {
+  test(`ImageDataset.fillBatch(indices, start, x, target, labels) writes byte / 255 for images of ${size} bytes at byte offset ${offset}`, () => {
+    const { pixels, labels } = images(20, size, size + offset);
+    const buffer = new Uint8Array(pixels.length + offset);
+    buffer.set(pixels, offset);
+    const dataset = new ImageDataset(buffer.subarray(offset), labels, size);
+    const order = [5, 0, 19, 5];
+    const batch = filled(dataset, order);
+    order.forEach((example, row) => {
+      for (let p = 0; p < size; p++) {
+        assert.equal(batch.x[row * size + p], Math.fround(pixels[example * size + p] / 255), `row ${row}, pixel ${p}`);
+      }
+      assert.equal(batch.labels[row], labels[example]);
+      for (let c = 0; c < 10; c++) assert.equal(batch.target[row * 10 + c], c === labels[example] ? 1 : 0);
+    });
+  });
+}
