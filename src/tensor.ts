@@ -45,7 +45,10 @@ export class Tensor {
 /** The number of elements a shape holds; every dimension must be a whole number ≥ 0. */
 export function shapeSize(shape: readonly number[]): number {
   let size = 1;
-  for (const dimension of shape) {
+  // An indexed loop: for...of over a frozen shape allocates an iterator on every call, and
+  // layers call this (through reuseTensor) on every batch.
+  for (let i = 0; i < shape.length; i++) {
+    const dimension = shape[i];
     if (!Number.isInteger(dimension) || dimension < 0) {
       throw new RangeError(`Tensor: bad dimension ${dimension} in shape [${shape.join(', ')}]`);
     }

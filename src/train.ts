@@ -117,11 +117,13 @@ export async function fit(network: Network, data: Dataset, options: FitOptions):
       options.signal?.throwIfAborted();
       const start = batch * batchSize;
       const rows = Math.min(batchSize, data.length - start);
-      x = reuseTensor(backend, x, [rows, data.inputSize]);
-      target = reuseTensor(backend, target, [rows, data.classes]);
-      data.fillBatch(order, start, x, target, labels);
+      // Only the last batch of an epoch may differ in size: reuse the buffers without building a
+      // shape for the others.
+      if (x?.rows !== rows) x = reuseTensor(backend, x, [rows, data.inputSize]);
+      if (target?.rows !== rows) target = reuseTensor(backend, target, [rows, data.classes]);
+      data.fillBatch(order, start, x, target!, labels);
       const output = network.forward(x, true);
-      const batchLoss = network.loss(loss, target);
+      const batchLoss = network.loss(loss, target!);
       if (!Number.isFinite(batchLoss)) throw new DivergedError(epoch, batch + 1, batchLoss);
       backend.argmaxRows(guesses, output);
       let batchCorrect = 0;

@@ -10,13 +10,19 @@ export function describe(t: Tensor): string {
   return `[${t.shape.join(', ')}]`;
 }
 
-/** The tensors must all have one shape. */
-export function checkSameShape(kernel: string, ...tensors: Tensor[]): void {
-  for (let i = 1; i < tensors.length; i++) {
-    if (!sameShape(tensors[0].shape, tensors[i].shape)) {
-      throw new RangeError(`${kernel}: shapes differ: ${tensors.map(describe).join(' vs ')}`);
-    }
+/**
+ * The tensors must all have one shape. Two to four tensors, named rather than gathered into an
+ * array, because kernels check on every call and training allocates nothing per batch.
+ */
+export function checkSameShape(kernel: string, a: Tensor, b: Tensor, c?: Tensor, d?: Tensor): void {
+  if (
+    sameShape(a.shape, b.shape) && (c === undefined || sameShape(a.shape, c.shape)) &&
+    (d === undefined || sameShape(a.shape, d.shape))
+  ) {
+    return;
   }
+  const tensors = [a, b, c, d].filter((t) => t !== undefined);
+  throw new RangeError(`${kernel}: shapes differ: ${tensors.map(describe).join(' vs ')}`);
 }
 
 /** The tensor must be 2-D. */
@@ -30,6 +36,15 @@ export function checkMatrix(kernel: string, name: string, t: Tensor): void {
 export function matmulDimensions(
   out: Tensor, a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean,
 ): [number, number, number] {
+  checkMatmul(out, a, b, transposeA, transposeB);
+  return [out.shape[0], out.shape[1], transposeA ? a.shape[0] : a.shape[1]];
+}
+
+/**
+ * Checks that out = op(a)·op(b) fits: all 2-D, op(a) [m, k], op(b) [k, n], out [m, n], and out
+ * sharing no memory with a or b. Then m and n are out's shape, and k is op(a)'s columns.
+ */
+export function checkMatmul(out: Tensor, a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): void {
   checkMatrix('matmul', 'out', out);
   checkMatrix('matmul', 'a', a);
   checkMatrix('matmul', 'b', b);
@@ -48,7 +63,6 @@ export function matmulDimensions(
       throw new RangeError('matmul: out must not share memory with a or b');
     }
   }
-  return [m, n, k];
 }
 
 /** A row vector [n] to add to or sum from a matrix [rows, n]. */

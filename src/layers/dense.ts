@@ -41,7 +41,9 @@ export class Dense implements Layer {
       throw new RangeError(`${this}: expected input [batch, ${this.inputs}], got [${x.shape.join(', ')}]`);
     }
     this.input = x;
-    const z = reuseTensor(this.backend, this.output, [x.shape[0], this.outputs]);
+    // The same batch size as last time (the usual case) reuses z without building a shape.
+    const rows = x.shape[0];
+    const z = this.output?.shape[0] === rows ? this.output : reuseTensor(this.backend, this.output, [rows, this.outputs]);
     this.backend.matmul(z, x, this.weights.value, false, true);
     this.backend.addRowVector(z, z, this.bias.value);
     this.output = z;

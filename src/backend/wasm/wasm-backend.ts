@@ -3,7 +3,7 @@ import type { Floats } from '../../tensor.js';
 import { Tensor } from '../../tensor.js';
 import type { Random } from '../../random.js';
 import { ReferenceBackend } from '../reference.js';
-import { checkMatrix, checkRowVector, checkSameShape, matmulDimensions } from '../shapes.js';
+import { checkMatmul, checkMatrix, checkRowVector, checkSameShape, describe } from '../shapes.js';
 import {
   compileKernels, instantiateKernels, supportedVariants, type KernelExports, type KernelVariant,
 } from './load-kernels.js';
@@ -150,7 +150,10 @@ export class WasmBackend implements Backend {
   }
 
   matmul(out: Tensor, a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean, accumulate = false): void {
-    const [m, n, k] = matmulDimensions(out, a, b, transposeA, transposeB);
+    checkMatmul(out, a, b, transposeA, transposeB);
+    const m = out.shape[0];
+    const n = out.shape[1];
+    const k = transposeA ? a.shape[0] : a.shape[1];
     if (!this.inside(out, a, b)) {
       this.staged('matmul', [out, a, b, transposeA, transposeB, accumulate], [out]);
       return;
@@ -235,11 +238,11 @@ export class WasmBackend implements Backend {
   }
 
   softmaxCrossEntropy(dLogits: Tensor, probabilities: Tensor, logits: Tensor, target: Tensor): number {
-    return this.crossEntropy('softmaxCrossEntropy', ['dLogits', 'logits'], dLogits, probabilities, logits, target);
+    return this.crossEntropy('softmaxCrossEntropy', 'dLogits', 'logits', dLogits, probabilities, logits, target);
   }
 
   sigmoidCrossEntropy(dz: Tensor, activations: Tensor, z: Tensor, target: Tensor): number {
-    return this.crossEntropy('sigmoidCrossEntropy', ['dz', 'z'], dz, activations, z, target);
+    return this.crossEntropy('sigmoidCrossEntropy', 'dz', 'z', dz, activations, z, target);
   }
 
   dropoutMask(mask: Tensor, rate: number, random: Random): void {
@@ -272,8 +275,27 @@ export class WasmBackend implements Backend {
   }
 
   argmaxRows(out: Int32Array, x: Tensor): void {
+    // A few numbers per example: a plain loop costs less than a call into WebAssembly would,
+    // and it writes an Int32Array that need not live in the module's memory.
+    checkMatrix('argmaxRows', 'x', x);
     checkFloat32(this.name, x);
-    this.reference.argmaxRows(out, x);
+    const rows = x.shape[0];
+    const n = x.shape[1];
+    if (out.length < rows) {
+      throw new RangeError(`argmaxRows: out holds ${out.length} indices, x ${describe(x)} needs ${rows}`);
+    }
+    const data = x.data;
+    for (let i = 0; i < rows; i++) {
+      let best = 0;
+      let bestValue = -Infinity;
+      for (let j = 0; j < n; j++) {
+        if (data[i * n + j] > bestValue) {
+          best = j;
+          bestValue = data[i * n + j];
+        }
+      }
+      out[i] = best;
+    }
   }
 
   /** y = f(x) elementwise, by `kernel`. */
@@ -297,13 +319,12 @@ export class WasmBackend implements Backend {
 
   /**
    * A fused cross-entropy: writes the gradient and the squashed outputs, returns the loss.
-   * `names` are the gradient's and the inputs' names in the interface, for error messages.
+   * `gradientName` and `inputsName` are their names in the interface, for error messages.
    */
   private crossEntropy(
-    name: 'softmaxCrossEntropy' | 'sigmoidCrossEntropy', names: [gradient: string, inputs: string],
+    name: 'softmaxCrossEntropy' | 'sigmoidCrossEntropy', gradientName: string, inputsName: string,
     gradient: Tensor, outputs: Tensor, inputs: Tensor, target: Tensor,
   ): number {
-    const [gradientName, inputsName] = names;
     checkMatrix(name, inputsName, inputs);
     checkSameShape(name, gradient, outputs, inputs, target);
     if (gradient.data === inputs.data || gradient.data === outputs.data) {
@@ -313,7 +334,8 @@ export class WasmBackend implements Backend {
       const args: Parameters<Backend[typeof name]> = [gradient, outputs, inputs, target];
       return this.staged(name, args, [gradient, outputs]);
     }
-    const [rows, n] = inputs.shape;
+    const rows = inputs.shape[0];
+    const n = inputs.shape[1];
     return this.kernels[name](address(gradient), address(outputs), address(inputs), address(target), rows, n);
   }
 
