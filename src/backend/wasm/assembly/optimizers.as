@@ -6,39 +6,45 @@ import { highToFloat64, loadPartial, lowToFloat64, madd, storePartial, toFloat32
  * order of operations, so that the results agree with it to the last bit:
  *   g = grad + weightDecay·value;  velocity = momentum·velocity − learningRate·g
  *   value += velocity, or with Nesterov value += momentum·velocity − learningRate·g.
+ * Two parameters per step: two float32s load straight into a float64 pair and store back from
+ * one, with no shuffling of four-lane vectors in between.
  */
 export function sgdStep(
   value: usize, grad: usize, velocity: usize, count: i32,
   learningRate: f64, momentum: f64, nesterov: bool, weightDecay: f64,
 ): void {
-  let i = 0;
-  for (; i + 4 <= count; i += 4) {
-    sgdFour(value, grad, velocity, <usize>i << 2, 4, learningRate, momentum, nesterov, weightDecay);
+  const pairs = <usize>(count >> 1) << 3;
+  // Nesterov or not is decided once, outside the loop.
+  if (nesterov) {
+    for (let at: usize = 0; at < pairs; at += 8) sgdTwo(value + at, grad + at, velocity + at, learningRate, momentum, true, weightDecay);
+  } else {
+    for (let at: usize = 0; at < pairs; at += 8) sgdTwo(value + at, grad + at, velocity + at, learningRate, momentum, false, weightDecay);
   }
-  if (i < count) sgdFour(value, grad, velocity, <usize>i << 2, count - i, learningRate, momentum, nesterov, weightDecay);
+  if (count & 1) sgdOne(value + pairs, grad + pairs, velocity + pairs, learningRate, momentum, nesterov, weightDecay);
 }
 
-@inline function sgdFour(
-  value: usize, grad: usize, velocity: usize, at: usize, lanes: i32,
-  learningRate: f64, momentum: f64, nesterov: bool, weightDecay: f64,
+@inline function sgdTwo(
+  value: usize, grad: usize, velocity: usize, learningRate: f64, momentum: f64, nesterov: bool, weightDecay: f64,
 ): void {
   const rate = f64x2.splat(learningRate);
   const mu = f64x2.splat(momentum);
-  const decay = f64x2.splat(weightDecay);
-  // Lanes 0–1 and 2–3 in two float64 pairs, side by side.
-  const w = loadPartial(value + at, lanes);
-  const wLow = lowToFloat64(w);
-  const wHigh = highToFloat64(w);
-  const grads = loadPartial(grad + at, lanes);
-  const gLow = f64x2.add(lowToFloat64(grads), f64x2.mul(decay, wLow));
-  const gHigh = f64x2.add(highToFloat64(grads), f64x2.mul(decay, wHigh));
-  const old = loadPartial(velocity + at, lanes);
-  const vLow = f64x2.sub(f64x2.mul(mu, lowToFloat64(old)), f64x2.mul(rate, gLow));
-  const vHigh = f64x2.sub(f64x2.mul(mu, highToFloat64(old)), f64x2.mul(rate, gHigh));
-  storePartial(velocity + at, toFloat32(vLow, vHigh), lanes);
-  const changeLow = nesterov ? f64x2.sub(f64x2.mul(mu, vLow), f64x2.mul(rate, gLow)) : vLow;
-  const changeHigh = nesterov ? f64x2.sub(f64x2.mul(mu, vHigh), f64x2.mul(rate, gHigh)) : vHigh;
-  storePartial(value + at, toFloat32(f64x2.add(wLow, changeLow), f64x2.add(wHigh, changeHigh)), lanes);
+  const w = f64x2.promote_low_f32x4(v128.load64_zero(value));
+  const g = f64x2.add(f64x2.promote_low_f32x4(v128.load64_zero(grad)), f64x2.mul(f64x2.splat(weightDecay), w));
+  const v = f64x2.sub(f64x2.mul(mu, f64x2.promote_low_f32x4(v128.load64_zero(velocity))), f64x2.mul(rate, g));
+  v128.store64_lane(velocity, f32x4.demote_f64x2_zero(v), 0);
+  const change = nesterov ? f64x2.sub(f64x2.mul(mu, v), f64x2.mul(rate, g)) : v;
+  v128.store64_lane(value, f32x4.demote_f64x2_zero(f64x2.add(w, change)), 0);
+}
+
+/** The last parameter of an odd count, the same way in scalar float64. */
+function sgdOne(
+  value: usize, grad: usize, velocity: usize, learningRate: f64, momentum: f64, nesterov: bool, weightDecay: f64,
+): void {
+  const w = <f64>load<f32>(value);
+  const g = <f64>load<f32>(grad) + weightDecay * w;
+  const v = momentum * <f64>load<f32>(velocity) - learningRate * g;
+  store<f32>(velocity, <f32>v);
+  store<f32>(value, <f32>(w + (nesterov ? momentum * v - learningRate * g : v)));
 }
 
 // Where |g| exceeds this, g² would overflow float32 while the reference's float64 holds it, so
