@@ -200,7 +200,12 @@ export class NetworkView {
       });
       this.buttons.push(row);
     });
-    if (this.buttonAt(this.focusAt) === undefined) this.focusAt = { layer: 1, index: 0 };
+    if (this.buttonAt(this.focusAt) === undefined) {
+      // The first neuron shown, not neuron 0: a wide layer shows only its strongest neurons, and
+      // without a button to hold it the network would have no tab stop at all.
+      const first = this.buttons[1]?.[0];
+      this.focusAt = { layer: 1, index: first === undefined ? 0 : Number(first.dataset.index) };
+    }
     this.rovingTabStop();
   }
 
