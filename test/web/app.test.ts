@@ -1,65 +1,34 @@
 // The web app in real Chromium (Debian's, headless): drawing, the inspector, training in the
 // worker, and model files both ways with the CLI. Screenshots go to test/web/screenshots/.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdir, readFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { build } from 'vite';
 import { decodeModel } from '../../src/index.js';
-import { serve, type RunningServer } from '../../scripts/serve.js';
 import { mainThreadTasks } from './main-thread-tasks.js';
+import { one, stroke, zero, type Point } from './strokes.js';
+import { glassbox, screenshots, startTestSite, type TestSite } from './test-site.js';
 
 const chromiumPath = '/usr/bin/chromium';
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const screenshots = path.join(root, 'test', 'web', 'screenshots');
 const skip = existsSync(chromiumPath)
   ? false
   : `${chromiumPath} is missing: install Debian's chromium (apt-get install chromium) to run the browser tests`;
 
-/** Runs the CLI; returns its stdout, failing the test with its stderr if it fails. */
-function glassbox(...args: string[]): string {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'cli', 'main.ts'), ...args], {
-    cwd: root, encoding: 'utf8', timeout: 120_000,
-  });
-  assert.equal(result.status, 0, `glassbox ${args.join(' ')} failed:\n${result.stderr}`);
-  return result.stdout;
-}
-
-type Point = [number, number];
-
-/** Draws one stroke through `points`, given in the pad's own 280 × 280 coordinates. */
-async function stroke(page: Page, points: Point[]): Promise<void> {
-  const box = await page.locator('#pad').boundingBox();
-  assert.ok(box, 'the drawing pad is on the page');
-  const scale = box.width / 280;
-  const at = ([x, y]: Point): Point => [box.x + x * scale, box.y + y * scale];
-  await page.mouse.move(...at(points[0]));
-  await page.mouse.down();
-  for (const point of points.slice(1)) await page.mouse.move(...at(point), { steps: 3 });
-  await page.mouse.up();
-}
-
-const one: Point[] = [[132, 45], [138, 140], [142, 240]];
-const zero: Point[] = Array.from({ length: 41 }, (_, i) => {
-  const angle = (i / 40) * Math.PI * 2.1 - Math.PI / 2;
-  return [140 + 62 * Math.cos(angle), 140 + 95 * Math.sin(angle)];
-});
-
 async function guessAfterDrawing(page: Page, points: Point[]): Promise<string> {
   await page.click('#pad-clear');
-  await stroke(page, points);
+  const box = await page.locator('#pad').boundingBox();
+  assert.ok(box, 'the drawing pad is on the page');
+  await stroke(page.mouse, box, points);
   await page.waitForFunction(() => document.querySelector<HTMLElement>('#guess')?.dataset.digit !== '');
   return (await page.locator('#guess').getAttribute('data-digit')) ?? '';
 }
 
 describe('the web app in Chromium', { skip }, () => {
+  let site: TestSite;
   let folder: string;
-  let server: RunningServer;
   let browser: Browser;
   let page: Page;
   let defaultModel: string;
@@ -68,24 +37,15 @@ describe('the web app in Chromium', { skip }, () => {
   let loadMilliseconds = 0;
 
   before(async () => {
-    folder = await mkdtemp(path.join(tmpdir(), 'glassbox-web-'));
     await mkdir(screenshots, { recursive: true });
-    const site = path.join(folder, 'site');
-    await build({
-      configFile: path.join(root, 'vite.config.ts'),
-      logLevel: 'warn',
-      build: { outDir: site, emptyOutDir: true },
-    });
-    // Two small models trained by the CLI: one the server offers as the default, and the
-    // video's 784-16-16-10 for the page to open as a file.
-    defaultModel = path.join(folder, 'default.gbx');
-    glassbox('train', '--layers', '784,64,10', '--activation', 'relu', '--output', 'softmax',
-      '--loss', 'cross-entropy', '--optimizer', 'momentum', '--lr', '0.05', '--batch', '64',
-      '--epochs', '3', '--limit', '30000', '--test-limit', '1000', '--json', '--out', defaultModel);
+    // Two small models trained by the CLI: the default the server offers, and the video's
+    // 784-16-16-10 for the page to open as a file.
+    site = await startTestSite();
+    folder = site.folder;
+    defaultModel = site.defaultModel;
     videoModel = path.join(folder, 'video.gbx');
     glassbox('train', '--preset', '3b1b', '--epochs', '3', '--limit', '30000', '--test-limit', '1000',
       '--json', '--out', videoModel);
-    server = await serve({ root: site, port: 0, modelPath: defaultModel });
     browser = await chromium.launch({
       executablePath: chromiumPath,
       args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking',
@@ -99,15 +59,14 @@ describe('the web app in Chromium', { skip }, () => {
       }
     });
     page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    await page.goto(server.url);
+    await page.goto(site.server.url);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
     loadMilliseconds = await page.evaluate(() => performance.now());
   });
 
   after(async () => {
     await browser?.close();
-    await server?.close();
-    if (folder !== undefined) await rm(folder, { recursive: true, force: true });
+    await site?.close();
   });
 
   test('opens with the default model the server offers, and shows no console errors', async (t) => {
@@ -284,7 +243,7 @@ describe('the web app in Chromium', { skip }, () => {
       viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, hasTouch: true,
     });
     phone.on('pageerror', (error) => problems.push(`phone page error: ${error.message}`));
-    await phone.goto(server.url);
+    await phone.goto(site.server.url);
     await phone.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
     // A finger: touch events straight from the browser's input layer, as a phone sends them.
     const box = await phone.locator('#pad').boundingBox();
