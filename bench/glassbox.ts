@@ -4,7 +4,7 @@
  */
 import { evaluate, fit, Tensor } from '../src/index.js';
 import { loadMnistFiles } from '../cli/mnist-files.js';
-import { emit, measureEpochs, median, readSpec, runChild, startOrSkip, timeInference } from './measure.js';
+import { emit, measureEpochs, median, readSpec, runChild, startOrSkip, timeInference, watchCpu } from './measure.js';
 import { setUpGlassbox } from './glassbox-setup.js';
 import { inferenceBatch } from './workloads.js';
 
@@ -16,7 +16,8 @@ runChild(async () => {
   const train = loadMnistFiles(spec.mnist.trainImages, spec.mnist.trainLabels);
   const test = loadMnistFiles(spec.mnist.testImages, spec.mnist.testLabels);
 
-  const { epochSeconds, examplesPerEpoch, cpuShare } = await measureEpochs(spec, train.length, async (examples) => {
+  const cpuUse = watchCpu();
+  const { epochSeconds, examplesPerEpoch } = await measureEpochs(spec, train.length, async (examples) => {
     const result = await fit(network, train.slice(0, examples), {
       loss, optimizer, epochs: 1, batchSize: spec.workload.batchSize,
     });
@@ -39,7 +40,7 @@ runChild(async () => {
   emit({
     system: 'glassbox', backend: spec.backend, threads: spec.threads, workload: spec.workload.id, label,
     secondsPerEpoch: median(epochSeconds), epochSeconds, examplesPerEpoch, trainExamples: train.length,
-    cpuShare, testAccuracy, inference,
+    ...cpuUse(), testAccuracy, inference,
     details: { node: process.version, network: String(network) },
   });
 });

@@ -4,6 +4,7 @@
  * and prints one line `BENCH-RESULT {json}` on stdout; anything else it prints is ignored, so a
  * peer's own chatter cannot break the protocol. torch.py follows the same protocol.
  */
+import { coresBusyBetween, machineTimes } from './quiet.js';
 import type { TrainingWorkload } from './workloads.js';
 
 export const resultMarker = 'BENCH-RESULT ';
@@ -64,13 +65,17 @@ export interface ChildResult {
   /** Digits each measured epoch really trained on (60,000 unless time-boxed). */
   examplesPerEpoch: number;
   trainExamples: number;
-  /** CPU seconds per wall second while measuring epochs: about `threads` when the machine was quiet. */
+  /** CPU seconds per wall second while measuring: about `threads` when the machine was quiet. */
   cpuShare: number;
+  /** Cores other processes kept busy, on average, while this child measured. */
+  otherCores: number;
   /** Test accuracy after the measured epochs: proof that the network really learned. */
   testAccuracy: number;
   inference?: InferenceResult;
   /** Cores other processes kept busy just before the child started (set by run.ts). */
   busyCoresBefore?: number;
+  /** Which try this result came from, when run.ts measured again after a disturbance. */
+  attempts?: number;
   /** Anything worth recording about how it ran (library versions, BLAS, flags). */
   details: Record<string, unknown>;
 }
@@ -120,27 +125,38 @@ export function examplesWithinBudget(
  */
 export async function measureEpochs(
   spec: ChildSpec, total: number, trainEpoch: (examples: number) => Promise<number>,
-): Promise<{ epochSeconds: number[]; examplesPerEpoch: number; cpuShare: number }> {
+): Promise<{ epochSeconds: number[]; examplesPerEpoch: number }> {
   const batchSize = spec.workload.batchSize;
   const warmup = Math.min(total, Math.ceil(spec.warmupExamples / batchSize) * batchSize);
   const warmupSeconds = await trainEpoch(warmup);
   const examples = examplesWithinBudget(warmupSeconds / warmup, spec.budgetSeconds, batchSize, total);
   const epochSeconds: number[] = [];
-  const cpu = process.cpuUsage();
-  const started = seconds();
   for (let epoch = 0; epoch < spec.epochs; epoch++) {
     epochSeconds.push((await trainEpoch(examples)) * (total / examples));
   }
-  return { epochSeconds, examplesPerEpoch: examples, cpuShare: cpuShare(cpu, started) };
+  return { epochSeconds, examplesPerEpoch: examples };
+}
+
+export interface CpuUse {
+  /** CPU seconds this process used per wall second: about its thread count on a quiet machine. */
+  cpuShare: number;
+  /** Cores that other processes kept busy meanwhile, on average. */
+  otherCores: number;
 }
 
 /**
- * CPU seconds this process used since `cpu` per wall-clock second since `started`: near the
- * thread count on a quiet machine, lower when other processes took the cores.
+ * Starts watching CPU use; the function returned tells this process's share since then and
+ * what every other process on the machine used meanwhile, the measure of a disturbed run.
  */
-export function cpuShare(cpu: NodeJS.CpuUsage, started: number): number {
-  const used = process.cpuUsage(cpu);
-  return (used.user + used.system) / 1e6 / (seconds() - started);
+export function watchCpu(): () => CpuUse {
+  const cpu = process.cpuUsage();
+  const machine = machineTimes();
+  const started = seconds();
+  return () => {
+    const used = process.cpuUsage(cpu);
+    const cpuShare = (used.user + used.system) / 1e6 / (seconds() - started);
+    return { cpuShare, otherCores: Math.max(0, coresBusyBetween(machine, machineTimes()) - cpuShare) };
+  };
 }
 
 /** Seconds since an arbitrary start, at sub-millisecond resolution. */

@@ -11,6 +11,7 @@ be a false anchor. Without OpenBLAS the child refuses to measure.
 
 import ctypes
 import json
+import os
 import re
 import statistics
 import sys
@@ -65,6 +66,31 @@ def openblas_details(libraries):
         "kernel": library.openblas_get_corename().decode(),
         "threads": library.openblas_get_num_threads(),
     }
+
+
+def machine_times():
+    """Jiffies all cores spent busy and in total since boot, as /proc/stat counts them."""
+    with open("/proc/stat") as stat:
+        fields = [int(value) for value in stat.readline().split()[1:]]
+    idle = fields[3] + fields[4]  # idle and iowait
+    total = sum(fields[:8])  # up to steal; guest time is already inside user
+    return total - idle, total
+
+
+def watch_cpu():
+    """As watchCpu in measure.ts: this process's CPU share, and what other processes used meanwhile."""
+    cpu_started = time.process_time()
+    wall_started = time.perf_counter()
+    busy_started, total_started = machine_times()
+    cores = os.cpu_count()
+
+    def stop():
+        cpu_share = (time.process_time() - cpu_started) / (time.perf_counter() - wall_started)
+        busy, total = machine_times()
+        machine = (busy - busy_started) / max(total - total_started, 1) * cores
+        return {"cpuShare": cpu_share, "otherCores": max(0.0, machine - cpu_share)}
+
+    return stop
 
 
 def build_model(workload):
@@ -135,13 +161,11 @@ def main():
         return time.perf_counter() - started
 
     total = len(labels)
+    cpu_use = watch_cpu()
     warmup = min(total, -(-spec["warmupExamples"] // batch_size) * batch_size)
     warmup_seconds = train_epoch(warmup)
     examples = examples_within_budget(warmup_seconds / warmup, spec["budgetSeconds"], batch_size, total)
-    cpu_started = time.process_time()
-    wall_started = time.perf_counter()
     epoch_seconds = [train_epoch(examples) * total / examples for _ in range(spec["epochs"])]
-    cpu_share = (time.process_time() - cpu_started) / (time.perf_counter() - wall_started)
 
     def probabilities(inputs):
         output = model(inputs)
@@ -161,7 +185,7 @@ def main():
         "label": f"PyTorch {torch.__version__}, OpenBLAS {openblas['kernel']}, {threads} thread"
                  + ("s" if threads > 1 else ""),
         "secondsPerEpoch": statistics.median(epoch_seconds), "epochSeconds": epoch_seconds,
-        "examplesPerEpoch": examples, "trainExamples": total, "cpuShare": cpu_share,
+        "examplesPerEpoch": examples, "trainExamples": total, **cpu_use(),
         "testAccuracy": test_accuracy, "inference": inference,
         "details": {
             "python": sys.version.split()[0], "torch": torch.__version__,

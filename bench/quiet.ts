@@ -4,18 +4,30 @@
  */
 import os from 'node:os';
 
-/** Cores kept busy (by any process) over the next `milliseconds`, from 0 to the core count. */
-export async function busyCores(milliseconds = 1000): Promise<number> {
-  const before = os.cpus();
-  await new Promise((resolve) => setTimeout(resolve, milliseconds));
-  const after = os.cpus();
+/** Milliseconds all cores together spent busy and in total since boot. */
+export function machineTimes(): { busy: number; total: number } {
   let busy = 0;
-  for (let i = 0; i < after.length; i++) {
-    const total = sum(after[i].times) - sum(before[i].times);
-    const idle = after[i].times.idle - before[i].times.idle;
-    if (total > 0) busy += 1 - idle / total;
+  let total = 0;
+  for (const cpu of os.cpus()) {
+    const t = cpu.times;
+    const all = t.user + t.nice + t.sys + t.idle + t.irq;
+    total += all;
+    busy += all - t.idle;
   }
-  return busy;
+  return { busy, total };
+}
+
+/** Cores kept busy by all processes between two machineTimes() readings, 0 to the core count. */
+export function coresBusyBetween(before: { busy: number; total: number }, after: { busy: number; total: number }): number {
+  const total = after.total - before.total;
+  return total > 0 ? ((after.busy - before.busy) / total) * os.cpus().length : 0;
+}
+
+/** Cores kept busy (by any process) over the next `milliseconds`. */
+export async function busyCores(milliseconds = 1000): Promise<number> {
+  const before = machineTimes();
+  await new Promise((resolve) => setTimeout(resolve, milliseconds));
+  return coresBusyBetween(before, machineTimes());
 }
 
 /**
@@ -29,8 +41,4 @@ export async function waitForQuiet(maxSeconds: number, threshold: number): Promi
     if (busy < threshold || Date.now() >= deadline) return busy;
     await new Promise((resolve) => setTimeout(resolve, 3000));
   }
-}
-
-function sum(times: os.CpuInfo['times']): number {
-  return times.user + times.nice + times.sys + times.idle + times.irq;
 }

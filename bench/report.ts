@@ -125,11 +125,11 @@ function peers(record: BenchRecord): Column[] {
 }
 
 /**
- * Whether other processes disturbed a measurement: they kept half a core or more busy as it
- * started, or a one-thread measurement got less than 85% of a core.
+ * Whether other processes disturbed a measurement: they kept a quarter of a core or more busy
+ * while it ran, or a one-thread measurement got less than 85% of a core.
  */
 export function onBusyMachine(result: ChildResult): boolean {
-  return (result.threads === 1 && result.cpuShare < 0.85) || (result.busyCoresBefore ?? 0) >= 0.5;
+  return result.otherCores >= 0.25 || (result.threads === 1 && result.cpuShare < 0.85);
 }
 
 /**
@@ -168,8 +168,8 @@ export function formatTableNotes(record: BenchRecord): string[] {
   const cells = Object.values(record.cells).flatMap((byWorkload) => Object.values(byWorkload));
   if (cells.some((c) => !isSkip(c) && onBusyMachine(c))) {
     notes.push(
-      '† the machine was busy: other processes kept ≥ 0.5 cores busy as the measurement started, ' +
-        'or a one-thread measurement got < 85% of a core (busyCoresBefore and cpuShare in the JSON).',
+      '† disturbed: other processes kept ≥ 0.25 cores busy, on average, while it ran, or a ' +
+        'one-thread measurement got < 85% of a core (otherCores and cpuShare in the JSON).',
     );
   }
   for (const column of record.columns) {

@@ -12,7 +12,7 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { loadMnistFiles } from '../cli/mnist-files.js';
 import type { ImageDataset } from '../src/index.js';
 import {
-  emit, measureEpochs, median, readSpec, runChild, seconds, startOrSkip, timeInference,
+  emit, measureEpochs, median, readSpec, runChild, seconds, startOrSkip, timeInference, watchCpu,
 } from './measure.js';
 import type { TrainingWorkload } from './workloads.js';
 
@@ -51,7 +51,8 @@ runChild(async () => {
     }
     return seconds() - started;
   };
-  const { epochSeconds, examplesPerEpoch, cpuShare } = await measureEpochs(spec, train.length, trainEpoch);
+  const cpuUse = watchCpu();
+  const { epochSeconds, examplesPerEpoch } = await measureEpochs(spec, train.length, trainEpoch);
 
   const xTest = floats(test);
   const probabilities = (input: tf.Tensor2D): tf.Tensor => tf.tidy(() => {
@@ -78,7 +79,7 @@ runChild(async () => {
   emit({
     system: 'tfjs', backend: spec.backend, threads: spec.threads, workload: workload.id, label,
     secondsPerEpoch: median(epochSeconds), epochSeconds, examplesPerEpoch, trainExamples: train.length,
-    cpuShare, testAccuracy: correct / test.length, inference,
+    ...cpuUse(), testAccuracy: correct / test.length, inference,
     details: {
       node: process.version, tfjs: packageVersion('@tensorflow/tfjs'),
       loop: 'optimizer.minimize per batch in tf.tidy, loss read each batch',

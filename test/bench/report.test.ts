@@ -77,7 +77,7 @@ function result(column: Column, secondsPerEpoch: number, extra: Partial<ChildRes
   return {
     system: column.system, backend: column.backend, threads: column.threads, workload: 'W1', label: column.title,
     secondsPerEpoch, epochSeconds: [secondsPerEpoch], examplesPerEpoch: 60_000, trainExamples: 60_000,
-    cpuShare: column.threads, testAccuracy: 0.97, details: {}, ...extra,
+    cpuShare: column.threads, otherCores: 0, testAccuracy: 0.97, details: {}, ...extra,
   };
 }
 
@@ -89,8 +89,8 @@ function record(): BenchRecord {
       gb1: { W1: result(gb1, 0.3, { inference: { batchMilliseconds: 8, batchCalls: 1, singleMicroseconds: 6, singleCalls: 1 } }) },
       gb2: { W1: result(gb2, 0.2), W2: { skipped: 'no threads' } },
       t1: { W1: result(t1, 0.6, { examplesPerEpoch: 30_000 }) },
-      t2: { W1: result(t2, 0.5, { cpuShare: 0.5 }) },
-      tw: { W1: result(tw, 10, { cpuShare: 0.5 }) },
+      t2: { W1: result(t2, 0.5, { otherCores: 0.1 }) },
+      tw: { W1: result(tw, 10, { otherCores: 0.5 }) },
     },
   };
 }
@@ -109,7 +109,7 @@ test('evaluateGoals(record) compares the fastest Glassbox column with each peer 
   assert.equal(goals.get('W2 epoch ≤ 0.15× PyTorch (1 thread)')?.met, undefined);
 });
 
-test('formatTable(record) marks time-boxed cells with * and busy one-thread cells with †', () => {
+test('formatTable(record) marks time-boxed cells with * and disturbed cells with †', () => {
   const table = formatTable(record());
   const w1 = table.split('\n').find((line) => line.startsWith('| W1 epoch'))!;
   const cells = w1.split('|').map((cell) => cell.trim()).slice(1, -1);
