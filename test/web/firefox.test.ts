@@ -14,11 +14,17 @@ import { screenshots, startTestSite, type TestSite } from './test-site.js';
 const firefoxPath = '/usr/bin/firefox-esr';
 const skip = existsSync(firefoxPath)
   ? false
-  : `${firefoxPath} is missing: install Debian's firefox-esr (apt-get install firefox-esr) to run the Firefox tests`;
+  : `${firefoxPath} is missing: install Debian's firefox-esr (apt-get install firefox-esr) ` +
+    'to run the Firefox tests';
 
 /** Text of an element, or '' when there is none. */
 async function textOf(page: Page, selector: string): Promise<string> {
   return page.$eval(selector, (element) => element.textContent ?? '').catch(() => '');
+}
+
+/** An attribute of the element `selector` finds, or null when it has none. */
+async function attributeOf(page: Page, selector: string, name: string): Promise<string | null> {
+  return page.$eval(selector, (element, attribute) => element.getAttribute(attribute), name);
 }
 
 describe('the web app in Firefox', { skip }, () => {
@@ -73,8 +79,8 @@ describe('the web app in Firefox', { skip }, () => {
     await page.waitForSelector('#model-status[data-architecture="784-64-10"]');
     assert.match(await textOf(page, '#model-status'), /models\/default\.gbx/);
     // The accuracy comes from the analysis worker, so this also shows workers run in Firefox.
-    const summary = await page.waitForSelector('#errors-summary[data-accuracy]', { timeout: 20_000 });
-    const accuracy = Number(await summary!.evaluate((element) => element.getAttribute('data-accuracy')));
+    await page.waitForSelector('#errors-summary[data-accuracy]', { timeout: 20_000 });
+    const accuracy = Number(await attributeOf(page, '#errors-summary', 'data-accuracy'));
     assert.ok(accuracy > 0.9, `test accuracy ${accuracy}`);
     assert.deepEqual(problems, []);
   });
@@ -84,15 +90,15 @@ describe('the web app in Firefox', { skip }, () => {
     const box = await (await page.$('#pad'))!.boundingBox();
     assert.ok(box, 'the drawing pad is on the page');
     await stroke(page.mouse, box, one);
-    await page.waitForFunction(() => document.querySelector<HTMLElement>('#guess')?.dataset.digit !== '');
-    const guess = await page.$eval('#guess', (element) => (element as HTMLElement).dataset.digit);
-    assert.equal(guess, '1');
-    const update = await page.$eval('#update-time', (element) => element.getAttribute('data-milliseconds'));
-    t.diagnostic(`the last update (read the pad, preprocess, run the network, redraw) took ${update} ms`);
+    await page.waitForFunction(() =>
+      document.querySelector<HTMLElement>('#guess')?.dataset.digit !== '');
+    assert.equal(await attributeOf(page, '#guess', 'data-digit'), '1');
+    const update = await attributeOf(page, '#update-time', 'data-milliseconds');
+    t.diagnostic(`one update (read the pad, preprocess, run the network, redraw): ${update} ms`);
     assert.deepEqual(problems, []);
   });
 
-  test('opens a neuron from the keyboard: one tab stop, arrows move, Enter shows its bias', async () => {
+  test('opens a neuron by keyboard: one tab stop, arrows move, Enter shows its bias', async () => {
     // Tab from the top of the page until the network has focus, then once more: it is one stop.
     const onNeuron = (): Promise<boolean> =>
       page.evaluate(() => document.activeElement?.classList.contains('neuron-hit') ?? false);
@@ -112,8 +118,9 @@ describe('the web app in Firefox', { skip }, () => {
     await page.keyboard.press('ArrowRight');
     await page.keyboard.press('ArrowDown');
     await page.keyboard.press('Enter');
-    await page.waitForFunction(() =>
-      document.querySelector('#inspector .inspector-title')?.textContent === 'Output neuron “1”');
+    const title = '#inspector .inspector-title';
+    await page.waitForFunction((selector) =>
+      document.querySelector(selector)?.textContent === 'Output neuron “1”', {}, title);
 
     // The bias shown is the model file's: output neuron 1's, to two places.
     const { network } = decodeModel(new Uint8Array(await readFile(site.defaultModel)),
