@@ -11,6 +11,8 @@ export class ImageDataset implements Dataset {
   readonly classes: number;
   /** The pixels four at a time (only to find the all-zero groups), or undefined when unaligned. */
   private readonly words: Uint32Array | undefined;
+  /** One image of zeros, to clear a row of a batch. */
+  private readonly zeros: Float32Array;
 
   /**
    * pixels: `length` images of `inputSize` bytes each, one after the other (0 = background);
@@ -38,6 +40,7 @@ export class ImageDataset implements Dataset {
     this.length = labels.length;
     this.inputSize = inputSize;
     this.classes = classes;
+    this.zeros = new Float32Array(inputSize);
     // A 32-bit view of the same bytes, when every image starts on a 4-byte boundary.
     if (pixels.byteOffset % 4 === 0 && inputSize % 4 === 0) {
       this.words = new Uint32Array(pixels.buffer, pixels.byteOffset, pixels.length >> 2);
@@ -65,7 +68,16 @@ export class ImageDataset implements Dataset {
     // batch, and on small networks it is a large share of a training step.
     const pixels = this.pixels;
     const words = this.words;
+    const zeros = this.zeros;
     const out = x.data;
+    // The batch's images lie at random places in tens of megabytes: read a byte of each of their
+    // cache lines first, so that the processor fetches them all at once rather than one after
+    // another as the loop below reaches them.
+    let touched = 0;
+    for (let i = 0; i < rows; i++) {
+      const from = indices[start + i] * size;
+      for (let p = 0; p < size; p += 64) touched |= pixels[from + p];
+    }
     for (let i = 0; i < rows; i++) {
       const example = indices[start + i];
       const from = example * size;
@@ -74,8 +86,9 @@ export class ImageDataset implements Dataset {
         for (let p = 0; p < size; p++) out[to + p] = pixelScale[pixels[from + p]];
       } else {
         // Most of a digit is background: zero the row, then scale only the groups of four
-        // pixels that hold some ink, found four at a time through the 32-bit view.
-        out.fill(0, to, to + size);
+        // pixels that hold some ink, found four at a time through the 32-bit view. Copying
+        // zeros in is twice as fast as fill(0) on the arrays of a shared WebAssembly memory.
+        out.set(zeros, to + (touched & 0));
         const first = from >> 2;
         for (let w = 0; w < size >> 2; w++) {
           if (words[first + w] === 0) continue;
