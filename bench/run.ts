@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   const loadBefore = loadAverage();
   const notes: string[] = [];
   if (os.loadavg()[0] > 0.5 * os.cpus().length) {
-    notes.push(`The machine was busy when the run started (load average ${loadBefore}); times may be slow.`);
+    notes.push(`Load average when the run started: ${loadBefore}; measurements that others disturbed are marked †.`);
   }
   const record: BenchRecord = {
     date: new Date().toISOString(),
