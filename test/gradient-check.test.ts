@@ -5,6 +5,7 @@ import {
   type LayerSpec,
 } from '../src/index.js';
 import { randomBatch } from './helpers/batch.js';
+import { backends, label } from './backend/backends.js';
 
 // Each layer is checked alone (behind a Dense, which gives it parameters to check through),
 // with each loss, and then inside a whole network. Float64 backprop must agree with central
@@ -65,3 +66,18 @@ test('network.loss(cross-entropy) refuses a network that ends in neither Softmax
   network.forward(x);
   assert.throws(() => network.loss(new CrossEntropy(), target), /needs a network that ends in Softmax or Sigmoid, not ReLU/);
 });
+
+// Backprop through every backend's kernels (float32) against float64 central differences: each
+// backend's gradients must be right, not only its forward pass.
+for (const backend of backends) {
+  test(`gradientCheck(network) passes through ${label(backend)}`, () => {
+    for (const [sizes, activation, output] of [
+      [[20, 16, 16, 10], 'sigmoid', 'sigmoid'], [[12, 9, 7, 5], 'relu', 'softmax'], [[8, 6, 3], 'tanh', 'softmax'],
+    ] as const) {
+      const network = Network.perceptron(sizes, activation, output, { seed: 4, backend, initializer: 'nielsen' });
+      const result = gradientCheck(network, randomBatch(5, sizes[0], sizes[sizes.length - 1]));
+      assert.ok(result.maxRelativeError < 1e-5, JSON.stringify(result.params));
+      assert.ok(result.backendMaxRelativeError < 2e-3, `${activation}: ${JSON.stringify(result.params)}`);
+    }
+  });
+}
