@@ -92,6 +92,23 @@ for (const backend of backends) {
       assertMatchesReference(backend, { m: 64, n: 784, k: 128, transposeA: false, transposeB: false, accumulate: false, a: dy, b: weights, out: new Float32Array(64 * 784) });
     });
 
+    test('matmul matches the reference where a is mostly zeros, at odd sizes, with and without accumulate', () => {
+      // Sparse rows take the WebAssembly backend's row-list kernel: every panel width it uses
+      // (8, 16, 24 and the last one cut short), depths past one block, and one row of a.
+      const shapes: [number, number, number][] = [[5, 1, 300], [37, 9, 130], [33, 17, 785], [20, 41, 257], [1, 50, 129], [70, 33, 64]];
+      let seed = 500;
+      for (const [m, n, k] of shapes) {
+        for (const transposeB of [false, true]) {
+          for (const accumulate of [false, true]) {
+            const p = product(m, n, k, false, transposeB, accumulate, seed++);
+            const random = uniform(p.a.length, seed++);
+            p.a = p.a.map((value, i) => (random[i] < 0.4 ? 0 : value));
+            assertMatchesReference(backend, p);
+          }
+        }
+      }
+    });
+
     test('matmul keeps 0·Inf and 0·NaN as NaN where a is zero', () => {
       // a is mostly zero (MNIST digits); b has Inf, −Inf and NaN in columns where some rows of a
       // are zero, so a kernel that skipped those zeros would lose the NaN.

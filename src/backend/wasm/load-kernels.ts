@@ -16,6 +16,16 @@ export interface KernelExports {
     transposeA: boolean, transposeB: boolean, accumulate: boolean, scratch: number,
     firstRow: number, endRow: number, firstColumn: number, endColumn: number,
   ): void;
+  matmulRowsSuit(a: number, m: number, k: number): boolean;
+  matmulRowsPackedBytes(n: number, k: number): number;
+  matmulRowsPanels(n: number): number;
+  matmulRowsPack(
+    b: number, n: number, k: number, transposeB: boolean, packed: number, firstPanel: number, endPanel: number,
+  ): void;
+  matmulRowsCompute(
+    out: number, a: number, m: number, n: number, k: number, accumulate: boolean, packed: number, scratch: number,
+    firstRow: number, endRow: number,
+  ): void;
   addRowVector(out: number, a: number, row: number, rows: number, n: number): void;
   sumRows(out: number, a: number, rows: number, n: number, accumulate: boolean): void;
   multiply(out: number, a: number, b: number, count: number): void;

@@ -3,10 +3,11 @@ import type { WasmHeap } from './wasm-heap.js';
 
 /**
  * Worker threads that share large matrix products with the main thread, on the same shared
- * memory. A product is cut into strips of whole 8-column (or 4-row) tiles; every thread, the
- * main one included, claims strips one at a time until none is left, so a worker that the
- * operating system has put aside delays nothing: the others take its strips. Each element's sum
- * is the same whoever computes its strip (see the kernel), so results do not depend on threads.
+ * memory. A product is cut into strips: of whole 8-column (or 4-row) tiles for matmul, and for
+ * the row-list kernel first of panels to pack, then of rows. Every thread, the main one
+ * included, claims strips one at a time until none is left, so a worker that the operating
+ * system has put aside delays nothing: the others take its strips. Each element's sum is the
+ * same whoever computes its strip (see the kernels), so results do not depend on threads.
  *
  * The job lives in 16 int32 words of the shared memory (see the indices below). A worker waits
  * for the generation word to change, spinning for a while after each job before it sleeps in
@@ -56,37 +57,67 @@ export class MatmulThreads {
     return new MatmulThreads(count, workers, new Int32Array(heap.current, control, JOB_WORDS));
   }
 
-  /** out = op(a)·op(b) as the kernel computes it, shared out in strips; `scratch` is the main thread's. */
+  /** out = op(a)·op(b) as matmul computes it, shared out in strips; `scratch` is the main thread's. */
   matmul(
     kernels: KernelExports, out: number, a: number, b: number, m: number, n: number, k: number,
     transposeA: boolean, transposeB: boolean, accumulate: boolean, scratch: number,
   ): void {
-    const job = this.job;
     // Columns when there are enough of them (strips then pack disjoint parts of b), else rows.
-    // Two strips per thread let the others make up for one that starts late; more would repack
-    // the shared operand too often.
     const byColumns = n >= 16 * this.count || n >= m;
-    const tile = byColumns ? 8 : 4;
-    const tiles = Math.ceil((byColumns ? n : m) / tile);
-    const strips = Math.min(tiles, 2 * this.count);
+    this.setProduct(out, a, b, m, n, k, transposeA, transposeB, accumulate, 0);
+    if (byColumns) this.share(kernels, scratch, PANELS_BY_COLUMNS, Math.ceil(n / 8), 8, n);
+    else this.share(kernels, scratch, PANELS_BY_ROWS, Math.ceil(m / 4), 4, m);
+  }
+
+  /**
+   * out = a·op(b) as the row-list kernel computes it (see matmul-rows.as): the threads first pack
+   * op(b)'s panels into `packed` between them, then compute strips of rows.
+   */
+  matmulRows(
+    kernels: KernelExports, out: number, a: number, b: number, m: number, n: number, k: number,
+    transposeB: boolean, accumulate: boolean, packed: number, scratch: number,
+  ): void {
+    this.setProduct(out, a, b, m, n, k, false, transposeB, accumulate, packed);
+    const panels = kernels.matmulRowsPanels(n);
+    this.share(kernels, scratch, ROWS_PACK, panels, 1, panels);
+    this.share(kernels, scratch, ROWS_COMPUTE, Math.ceil(m / ROWS_PER_UNIT), ROWS_PER_UNIT, m);
+  }
+
+  private setProduct(
+    out: number, a: number, b: number, m: number, n: number, k: number,
+    transposeA: boolean, transposeB: boolean, accumulate: boolean, packed: number,
+  ): void {
+    const job = this.job;
     job[OUT] = out;
     job[A] = a;
     job[B] = b;
     job[M] = m;
     job[N] = n;
     job[K] = k;
-    job[FLAGS] = (transposeA ? 1 : 0) | (transposeB ? 2 : 0) | (accumulate ? 4 : 0) | (byColumns ? 8 : 0);
+    job[FLAGS] = (transposeA ? 1 : 0) | (transposeB ? 2 : 0) | (accumulate ? 4 : 0);
+    job[PACKED] = packed;
+  }
+
+  /**
+   * Runs one job of `kind` over `units` units of `unit` elements each (the last ones cut at
+   * `size`), and returns when every strip is done. Two strips per thread let the others make
+   * up for one that starts late; more would repack the shared operand too often.
+   */
+  private share(kernels: KernelExports, scratch: number, kind: number, units: number, unit: number, size: number): void {
+    const job = this.job;
+    const strips = Math.min(units, 2 * this.count);
+    job[KIND] = kind;
+    job[UNITS] = units;
+    job[UNIT] = unit;
+    job[SIZE] = size;
     job[STRIPS] = strips;
-    job[TILES] = tiles;
     Atomics.store(job, DONE, 0);
     this.generation = (this.generation + 1) & 0x7fff;
     Atomics.store(job, NEXT, this.generation << 16);
     Atomics.store(job, GENERATION, this.generation);
     Atomics.notify(job, GENERATION);
     const started = performance.now();
-    runStrips(job, this.generation, (first, end, firstColumn, endColumn) => {
-      kernels.matmul(out, a, b, m, n, k, transposeA, transposeB, accumulate, scratch, first, end, firstColumn, endColumn);
-    });
+    runStrips(kernels, job, this.generation, scratch);
     const ownDone = performance.now();
     while (Atomics.load(job, DONE) !== strips) {
       if (performance.now() - ownDone > 60_000) throw new Error('wasm backend: a worker thread stopped answering');
@@ -137,33 +168,63 @@ const N = 7;
 const K = 8;
 const FLAGS = 9;
 const STRIPS = 10;
-const TILES = 11;
+const KIND = 11;
+const UNITS = 12;
+const UNIT = 13;
+const SIZE = 14;
+const PACKED = 15;
 const JOB_WORDS = 16;
 
+// The kinds of job: matmul's strips of columns or rows, the row-list kernel's packing of panels
+// and its strips of rows.
+const PANELS_BY_COLUMNS = 0;
+const PANELS_BY_ROWS = 1;
+const ROWS_PACK = 2;
+const ROWS_COMPUTE = 3;
+/** Rows per unit of the row-list kernel's strips. */
+const ROWS_PER_UNIT = 16;
+
 /**
- * Claims and computes strips of the current job until none is left. `compute` gets the rows
- * [first, end) and columns [firstColumn, endColumn) of one strip. The worker's program below
- * carries a copy of this function's text (it cannot import), so the two stay one definition.
+ * Claims and runs strips of the current job until none is left. The worker's program below
+ * carries a copy of this function's text (it cannot import), so the two stay one definition;
+ * for that the text names no constant of this module: the job's words are written as numbers,
+ * with their names beside them, and so are the kinds of job.
  */
-function runStrips(
-  job: Int32Array, generation: number,
-  compute: (first: number, end: number, firstColumn: number, endColumn: number) => void,
-): void {
-  const strips = job[10];
-  const tiles = job[11];
-  const byColumns = (job[9] & 8) !== 0;
-  const tile = byColumns ? 8 : 4;
-  const size = byColumns ? job[7] : job[6];
+function runStrips(kernels: KernelExports, job: Int32Array, generation: number, scratch: number): void {
+  const strips = job[10]; // STRIPS
+  const units = job[12]; // UNITS
+  const unit = job[13]; // UNIT
+  const size = job[14]; // SIZE
+  const m = job[6]; // M
+  const n = job[7]; // N
+  const k = job[8]; // K
+  const flags = job[9]; // FLAGS
+  const transposeA = (flags & 1) !== 0;
+  const transposeB = (flags & 2) !== 0;
+  const accumulate = (flags & 4) !== 0;
   for (;;) {
-    const claim = Atomics.load(job, 1);
+    const claim = Atomics.load(job, 1); // NEXT
     const strip = claim & 0xffff;
     if (claim >>> 16 !== generation || strip >= strips) return;
     if (Atomics.compareExchange(job, 1, claim, claim + 1) !== claim) continue;
-    const first = Math.min(size, tile * Math.floor((strip * tiles) / strips));
-    const end = Math.min(size, tile * Math.floor(((strip + 1) * tiles) / strips));
-    if (byColumns) compute(0, job[6], first, end);
-    else compute(first, end, 0, job[7]);
-    Atomics.add(job, 2, 1);
+    const first = Math.min(size, unit * Math.floor((strip * units) / strips));
+    const end = Math.min(size, unit * Math.floor(((strip + 1) * units) / strips));
+    // OUT 3, A 4, B 5, PACKED 15
+    switch (job[11]) { // KIND
+      case 0: // PANELS_BY_COLUMNS
+        kernels.matmul(job[3], job[4], job[5], m, n, k, transposeA, transposeB, accumulate, scratch, 0, m, first, end);
+        break;
+      case 1: // PANELS_BY_ROWS
+        kernels.matmul(job[3], job[4], job[5], m, n, k, transposeA, transposeB, accumulate, scratch, first, end, 0, n);
+        break;
+      case 2: // ROWS_PACK
+        kernels.matmulRowsPack(job[5], n, k, transposeB, job[15], first, end);
+        break;
+      case 3: // ROWS_COMPUTE
+        kernels.matmulRowsCompute(job[3], job[4], m, n, k, accumulate, job[15], scratch, first, end);
+        break;
+    }
+    Atomics.add(job, 2, 1); // DONE
   }
 }
 
@@ -190,12 +251,7 @@ onFirstMessage(async ({ module, memory, control, scratch, spinMilliseconds }) =>
       if (performance.now() > spinUntil) Atomics.wait(job, ${GENERATION}, generation);
     }
     generation = Atomics.load(job, ${GENERATION});
-    const m = job[${M}], n = job[${N}], k = job[${K}], flags = job[${FLAGS}];
-    const out = job[${OUT}], a = job[${A}], b = job[${B}];
-    runStrips(job, generation, (first, end, firstColumn, endColumn) => {
-      kernels.matmul(out, a, b, m, n, k, (flags & 1) !== 0, (flags & 2) !== 0, (flags & 4) !== 0, scratch,
-        first, end, firstColumn, endColumn);
-    });
+    runStrips(kernels, job, generation, scratch);
   }
 });
 `;

@@ -34,6 +34,8 @@ export interface WasmBackendOptions {
  * and waiting for it costs about a microsecond even while it spins, and tens when it sleeps.
  */
 const THREADED_WORK = 1 << 18;
+/** Products of at most this many multiply-adds take matmul's small path (assembly/matmul-small.as). */
+const SMALL_WORK = 8192;
 /** How long an idle worker spins before it sleeps (see MatmulThreads). */
 const WORKER_SPIN_MILLISECONDS = 0.5;
 
@@ -96,11 +98,16 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
  * interface allows: a sum whose partial sums overflow float32 (two products of 1e30·1e30 of
  * opposite sign) is NaN here and may be finite in the reference, which sums in float64.
  *
- * The matrix kernel (assembly/matmul.as) packs panels of 4 rows of op(a) and 8 columns of op(b)
- * and computes 4×8 tiles in eight f32x4 accumulators. It skips the depths where a panel of either
- * operand is all zero (81% of MNIST's pixels are), but only in blocks where the other operand is
- * all finite, because 0·Inf and 0·NaN are NaN. Skipping an exact zero term leaves a sum's bits
- * as they were, so results do not depend on what was skipped, nor on how threads split the work.
+ * Matrix products take one of three kernels. The main one (assembly/matmul.as) packs panels of
+ * 4 rows of op(a) and 8 columns of op(b) and computes 4×8 tiles in eight f32x4 accumulators. It
+ * skips the depths where a panel of either operand is all zero (81% of MNIST's pixels are), but
+ * only in blocks where the other operand is all finite, because 0·Inf and 0·NaN are NaN. When a
+ * (not transposed) is mostly zeros, as digits and ReLU outputs are, the row-list kernel
+ * (assembly/matmul-rows.as) lists each row's non-zero values and skips the rest row by row.
+ * Products of a few thousand multiply-adds skip packing altogether (assembly/matmul-small.as).
+ * All three sum each element over the depths in increasing order, and skipping an exact zero
+ * term leaves a sum's bits as they were, so results do not depend on the kernel, on what was
+ * skipped, nor on how threads split the work.
  */
 export class WasmBackend implements Backend {
   readonly name: string;
@@ -116,6 +123,9 @@ export class WasmBackend implements Backend {
   /** For dropoutMask and argmaxRows, which draw from a JS Random or write an Int32Array. */
   private readonly reference = new ReferenceBackend();
   private pool: MatmulThreads | undefined;
+  /** The row-list kernel's packed op(b) (see packedFor): its address, or −1, and its size. */
+  private packed = -1;
+  private packedBytes = 0;
 
   /** Use createWasmBackend(), which compiles and links the module first. */
   constructor(variant: KernelVariant, heap: WasmHeap, kernels: KernelExports, pool?: MatmulThreads) {
@@ -158,8 +168,21 @@ export class WasmBackend implements Backend {
       this.staged('matmul', [out, a, b, transposeA, transposeB, accumulate], [out]);
       return;
     }
-    if (this.pool !== undefined && m * n * k >= THREADED_WORK && this.pool.shouldShare()) {
-      this.pool.matmul(
+    const shared = this.pool !== undefined && m * n * k >= THREADED_WORK && this.pool.shouldShare();
+    const packed = m * n * k > SMALL_WORK && !transposeA && this.kernels.matmulRowsSuit(address(a), m, k)
+      ? this.packedFor(n, k)
+      : -1;
+    if (packed >= 0) {
+      if (shared) {
+        this.pool!.matmulRows(this.kernels, address(out), address(a), address(b), m, n, k, transposeB, accumulate, packed, this.scratch);
+        return;
+      }
+      this.kernels.matmulRowsPack(address(b), n, k, transposeB, packed, 0, this.kernels.matmulRowsPanels(n));
+      this.kernels.matmulRowsCompute(address(out), address(a), m, n, k, accumulate, packed, this.scratch, 0, m);
+      return;
+    }
+    if (shared) {
+      this.pool!.matmul(
         this.kernels, address(out), address(a), address(b), m, n, k, transposeA, transposeB, accumulate, this.scratch,
       );
       return;
@@ -167,6 +190,20 @@ export class WasmBackend implements Backend {
     this.kernels.matmul(
       address(out), address(a), address(b), m, n, k, transposeA, transposeB, accumulate, this.scratch, 0, m, 0, n,
     );
+  }
+
+  /**
+   * The row-list kernel's buffer for op(b) packed, grown when a product needs more; −1 when there
+   * is no room for it (a full unshared memory), and the main kernel runs instead.
+   */
+  private packedFor(n: number, k: number): number {
+    const bytes = this.kernels.matmulRowsPackedBytes(n, k);
+    if (bytes > this.packedBytes) {
+      if (this.packed >= 0) this.heap.release(this.packed);
+      this.packed = this.heap.reserve(bytes);
+      this.packedBytes = this.packed < 0 ? 0 : bytes;
+    }
+    return this.packed;
   }
 
   addRowVector(out: Tensor, a: Tensor, row: Tensor): void {

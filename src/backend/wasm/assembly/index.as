@@ -2,6 +2,9 @@
 // calls. Pointers are byte addresses in the imported memory; counts are numbers of float32s.
 
 export { matmul, matmulScratchBytes } from './matmul';
+export {
+  matmulRowsSuit, matmulRowsPanels, matmulRowsPack, matmulRowsCompute, matmulRowsPackedBytes,
+} from './matmul-rows';
 export { addRowVector, sumRows, multiply } from './arithmetic';
 export {
   sigmoid, sigmoidBackward, tanh, tanhBackward, leakyRelu, leakyReluBackward,

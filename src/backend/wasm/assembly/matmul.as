@@ -1,6 +1,8 @@
 // The matrix kernel: C = op(A)·op(B) (or C += ...) on float32, blocked for the caches, packed into
 // panels, and computed 4 rows × 8 columns at a time in eight f32x4 accumulators.
-import { loadPartial, madd } from './vector';
+import { loadPartial, madd, nonFinite, transpose4 } from './vector';
+import { ROWS_LIST_BYTES } from './matmul-rows';
+import { matmulSmall, SMALL_WORK } from './matmul-small';
 
 // Blocking sizes, in elements. A 4×8 tile needs 8 accumulators + 2 B vectors + 1 A splat: 11 of
 // V8's 16 SIMD registers; a larger tile spills. KC keeps one packed B panel (8·KC floats) in L1,
@@ -26,9 +28,12 @@ const COUNT_B: usize = LIST_B + <usize>((NC / NR) * KC_PADDED * 4);
 const TILE: usize = COUNT_B + <usize>((NC / NR) * 4);
 const SCRATCH_BYTES: usize = TILE + <usize>(MR * NR * 4);
 
-/** Bytes of scratch memory one matmul call needs (its packing buffers and skip lists). */
+/**
+ * Bytes of scratch memory one thread needs for a matrix product: matmul's packing buffers and
+ * skip lists, or the row-list kernel's lists (see matmul-rows.as).
+ */
 export function matmulScratchBytes(): usize {
-  return SCRATCH_BYTES;
+  return max(SCRATCH_BYTES, ROWS_LIST_BYTES);
 }
 
 
@@ -41,10 +46,6 @@ export function matmulScratchBytes(): usize {
   return v128.any_true(f32x4.ne(v, f32x4.splat(0)));
 }
 
-/** All-ones lanes where v is NaN or ±Inf: x − x is 0 exactly when x is finite. */
-@inline function nonFinite(v: v128): v128 {
-  return f32x4.ne(f32x4.sub(v, v), f32x4.splat(0));
-}
 
 // Packing returns whether every packed value was finite; zero-skipping in the other operand is
 // allowed only then, because 0·Inf and 0·NaN must still give NaN. The check adds vectors before
@@ -57,17 +58,6 @@ export function matmulScratchBytes(): usize {
   return count + <i32>anyNonZero(v);
 }
 
-/** Transposes four rows of four floats into four columns, stored 16 bytes apart from `dst`. */
-@inline function transpose4(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, step: usize): void {
-  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
-  const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
-  const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
-  const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-  v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
-  v128.store(dst + step, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
-  v128.store(dst + step * 2, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
-  v128.store(dst + step * 3, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
-}
 
 /**
  * Packs rows [i0, i0 + mc) × depth [p0, p0 + kc) of op(A) into panels of MR rows: panel r holds,
@@ -359,6 +349,10 @@ export function matmul(
         store<f32>(at, accumulate ? load<f32>(at) + 0 : 0);
       }
     }
+    return;
+  }
+  if (<i64>m * n * k <= SMALL_WORK && <usize>k * (n + 15) * 4 <= SCRATCH_BYTES) {
+    matmulSmall(c, a, b, m, n, k, transA, transB, accumulate, scratch, i0, i1, j0, j1);
     return;
   }
   const ldc = <usize>n * 4;

@@ -56,3 +56,37 @@
   const a = f32x4.add(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
   return f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1);
 }
+
+/**
+ * Four sums of a tile's row, read from C at vector v of the row: `cols` of the row's columns lie
+ * inside C (past them, and when not `fromC`, the sums start at 0). Adding +0 turns −0 into +0,
+ * as the reference's C + sum does.
+ */
+@inline export function loadSums(c: usize, v: i32, cols: i32, fromC: bool): v128 {
+  const lanes = cols - v * 4;
+  if (!fromC || lanes <= 0) return f32x4.splat(0);
+  return f32x4.add(loadPartial(c + (<usize>v << 4), lanes), f32x4.splat(0));
+}
+
+/** Stores four sums of a tile's row at vector v, those of its `cols` columns that lie inside C. */
+@inline export function storeSums(c: usize, v: i32, cols: i32, value: v128): void {
+  const lanes = cols - v * 4;
+  if (lanes > 0) storePartial(c + (<usize>v << 4), value, lanes);
+}
+
+/** All-ones lanes where v is NaN or ±Inf: x − x is 0 exactly when x is finite. */
+@inline export function nonFinite(v: v128): v128 {
+  return f32x4.ne(f32x4.sub(v, v), f32x4.splat(0));
+}
+
+/** Transposes four rows of four floats into four columns, stored `step` bytes apart from `dst`. */
+@inline export function transpose4(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, step: usize): void {
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+  v128.store(dst + step, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+  v128.store(dst + step * 2, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+  v128.store(dst + step * 3, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+}
