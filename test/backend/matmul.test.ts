@@ -59,6 +59,12 @@ function describeProduct(p: Product): string {
   return `${a}·${b}${p.accumulate ? ' accumulated' : ''}`;
 }
 
+/** `count` uniform numbers in [−1, 1), 70% of them replaced by zeros. */
+function sparse(count: number, seed: number): Float32Array {
+  const keep = uniform(count, seed + 1000);
+  return uniform(count, seed).map((value, i) => (keep[i] < 0.4 ? 0 : value));
+}
+
 /** MNIST's first `rows` training digits as [rows, 784] floats in [0, 1]: 81% zeros. */
 function mnistPixels(rows: number): Float32Array {
   const digits = loadMnist('train').slice(0, rows);
@@ -101,9 +107,7 @@ for (const backend of backends) {
         for (const transposeB of [false, true]) {
           for (const accumulate of [false, true]) {
             const p = product(m, n, k, false, transposeB, accumulate, seed++);
-            const random = uniform(p.a.length, seed++);
-            p.a = p.a.map((value, i) => (random[i] < 0.4 ? 0 : value));
-            assertMatchesReference(backend, p);
+            assertMatchesReference(backend, { ...p, a: sparse(p.a.length, seed++) });
           }
         }
       }
@@ -173,6 +177,9 @@ test('matmul gives the same bits on 1, 2 and 3 threads', async () => {
   const products = [
     { m: 64, n: 128, k: 784, transposeA: false, transposeB: true, accumulate: false, a: x, b: uniform(128 * 784, 1), out: new Float32Array(64 * 128) },
     { m: 128, n: 784, k: 64, transposeA: true, transposeB: false, accumulate: true, a: uniform(64 * 128, 2), b: x, out: uniform(128 * 784, 3) },
+    // Sparse rows (the row-list kernel): few rows share out panels, many rows share out rows.
+    { m: 300, n: 50, k: 200, transposeA: false, transposeB: true, accumulate: true, a: sparse(300 * 200, 7), b: uniform(50 * 200, 8), out: uniform(300 * 50, 9) },
+    { m: 40, n: 70, k: 300, transposeA: false, transposeB: false, accumulate: false, a: sparse(40 * 300, 10), b: uniform(300 * 70, 11), out: new Float32Array(40 * 70) },
     // Few columns: the threads split the rows instead.
     { m: 1001, n: 10, k: 300, transposeA: false, transposeB: true, accumulate: false, a: uniform(1001 * 300, 4), b: uniform(3000, 5), out: new Float32Array(10010) },
     { ...product(67, 301, 129, true, true, true, 6) },

@@ -24,7 +24,7 @@ export interface KernelExports {
   ): void;
   matmulRowsCompute(
     out: number, a: number, m: number, n: number, k: number, accumulate: boolean, packed: number, scratch: number,
-    firstRow: number, endRow: number,
+    firstRow: number, endRow: number, firstPanel: number, endPanel: number,
   ): void;
   addRowVector(out: number, a: number, row: number, rows: number, n: number): void;
   sumRows(out: number, a: number, rows: number, n: number, accumulate: boolean): void;

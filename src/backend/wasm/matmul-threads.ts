@@ -27,6 +27,9 @@ export class MatmulThreads {
   private generation = 0;
   private strikes = 0;
   private resting = 0;
+  /** Milliseconds the main thread spent on its own strips, and waiting for the others', this product. */
+  private working = 0;
+  private waiting = 0;
 
   private constructor(count: number, workers: WorkerHandle[], job: Int32Array) {
     this.count = count;
@@ -65,8 +68,11 @@ export class MatmulThreads {
     // Columns when there are enough of them (strips then pack disjoint parts of b), else rows.
     const byColumns = n >= 16 * this.count || n >= m;
     this.setProduct(out, a, b, m, n, k, transposeA, transposeB, accumulate, 0);
+    this.working = 0;
+    this.waiting = 0;
     if (byColumns) this.share(kernels, scratch, PANELS_BY_COLUMNS, Math.ceil(n / 8), 8, n);
     else this.share(kernels, scratch, PANELS_BY_ROWS, Math.ceil(m / 4), 4, m);
+    this.judge();
   }
 
   /**
@@ -79,8 +85,19 @@ export class MatmulThreads {
   ): void {
     this.setProduct(out, a, b, m, n, k, false, transposeB, accumulate, packed);
     const panels = kernels.matmulRowsPanels(n);
-    this.share(kernels, scratch, ROWS_PACK, panels, 1, panels);
-    this.share(kernels, scratch, ROWS_COMPUTE, Math.ceil(m / ROWS_PER_UNIT), ROWS_PER_UNIT, m);
+    this.working = 0;
+    this.waiting = 0;
+    if (m >= ROWS_TO_SPLIT_ROWS) {
+      // Many rows: pack the panels between the threads, then share out the rows, each thread
+      // reading every panel (from its own cache, after the first rows).
+      this.share(kernels, scratch, ROWS_PACK, panels, 1, panels);
+      this.share(kernels, scratch, ROWS_COMPUTE, Math.ceil(m / ROWS_PER_UNIT), ROWS_PER_UNIT, m);
+    } else {
+      // Few rows: each thread packs and computes its own panels, which stay in its cache; it
+      // lists every row's values for itself.
+      this.share(kernels, scratch, ROWS_BY_PANELS, panels, 1, panels, Math.min(panels, this.count));
+    }
+    this.judge();
   }
 
   private setProduct(
@@ -100,12 +117,15 @@ export class MatmulThreads {
 
   /**
    * Runs one job of `kind` over `units` units of `unit` elements each (the last ones cut at
-   * `size`), and returns when every strip is done. Two strips per thread let the others make
-   * up for one that starts late; more would repack the shared operand too often.
+   * `size`), in `strips` strips, and returns when every strip is done. Two strips per thread (the
+   * default) let the others make up for one that starts late; more would repeat the work each
+   * strip does for itself (packing the shared operand, listing rows) too often.
    */
-  private share(kernels: KernelExports, scratch: number, kind: number, units: number, unit: number, size: number): void {
+  private share(
+    kernels: KernelExports, scratch: number, kind: number, units: number, unit: number, size: number,
+    strips = Math.min(units, 2 * this.count),
+  ): void {
     const job = this.job;
-    const strips = Math.min(units, 2 * this.count);
     job[KIND] = kind;
     job[UNITS] = units;
     job[UNIT] = unit;
@@ -122,7 +142,8 @@ export class MatmulThreads {
     while (Atomics.load(job, DONE) !== strips) {
       if (performance.now() - ownDone > 60_000) throw new Error('wasm backend: a worker thread stopped answering');
     }
-    this.judge(ownDone - started, performance.now() - ownDone);
+    this.working += ownDone - started;
+    this.waiting += performance.now() - ownDone;
   }
 
   /**
@@ -137,8 +158,12 @@ export class MatmulThreads {
     return false;
   }
 
-  private judge(working: number, waiting: number): void {
-    this.strikes = waiting > working / 2 ? this.strikes + 1 : 0;
+  /**
+   * Counts a strike when, over the product just shared, the main thread waited for the others
+   * longer than it worked itself: it would have been done sooner alone.
+   */
+  private judge(): void {
+    this.strikes = this.waiting > this.working ? this.strikes + 1 : 0;
     if (this.strikes >= STRIKES_BEFORE_REST) {
       this.strikes = 0;
       this.resting = PRODUCTS_AT_REST;
@@ -151,7 +176,7 @@ export class MatmulThreads {
   }
 }
 
-/** Products in a row whose waits outlast half the main thread's own work before sharing rests. */
+/** Products in a row whose waits outlast the main thread's own work before sharing rests. */
 const STRIKES_BEFORE_REST = 3;
 /** Products that then run on the main thread alone before sharing is tried again. */
 const PRODUCTS_AT_REST = 200;
@@ -181,8 +206,15 @@ const PANELS_BY_COLUMNS = 0;
 const PANELS_BY_ROWS = 1;
 const ROWS_PACK = 2;
 const ROWS_COMPUTE = 3;
-/** Rows per unit of the row-list kernel's strips. */
+const ROWS_BY_PANELS = 4;
+/** Rows per unit of the row-list kernel's strips of rows. */
 const ROWS_PER_UNIT = 16;
+/**
+ * From this many rows the row-list kernel's threads share out rows rather than panels: reading
+ * panels another thread packed costs each thread a copy from the other's cache, which many rows
+ * repay, while listing every row in each thread (as sharing panels does) costs less for few rows.
+ */
+const ROWS_TO_SPLIT_ROWS = 256;
 
 /**
  * Claims and runs strips of the current job until none is left. The worker's program below
@@ -221,7 +253,11 @@ function runStrips(kernels: KernelExports, job: Int32Array, generation: number, 
         kernels.matmulRowsPack(job[5], n, k, transposeB, job[15], first, end);
         break;
       case 3: // ROWS_COMPUTE
-        kernels.matmulRowsCompute(job[3], job[4], m, n, k, accumulate, job[15], scratch, first, end);
+        kernels.matmulRowsCompute(job[3], job[4], m, n, k, accumulate, job[15], scratch, first, end, 0, kernels.matmulRowsPanels(n));
+        break;
+      case 4: // ROWS_BY_PANELS
+        kernels.matmulRowsPack(job[5], n, k, transposeB, job[15], first, end);
+        kernels.matmulRowsCompute(job[3], job[4], m, n, k, accumulate, job[15], scratch, 0, m, first, end);
         break;
     }
     Atomics.add(job, 2, 1); // DONE

@@ -177,8 +177,9 @@ export class WasmBackend implements Backend {
         this.pool!.matmulRows(this.kernels, address(out), address(a), address(b), m, n, k, transposeB, accumulate, packed, this.scratch);
         return;
       }
-      this.kernels.matmulRowsPack(address(b), n, k, transposeB, packed, 0, this.kernels.matmulRowsPanels(n));
-      this.kernels.matmulRowsCompute(address(out), address(a), m, n, k, accumulate, packed, this.scratch, 0, m);
+      const panels = this.kernels.matmulRowsPanels(n);
+      this.kernels.matmulRowsPack(address(b), n, k, transposeB, packed, 0, panels);
+      this.kernels.matmulRowsCompute(address(out), address(a), m, n, k, accumulate, packed, this.scratch, 0, m, 0, panels);
       return;
     }
     if (shared) {

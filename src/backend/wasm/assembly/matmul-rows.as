@@ -273,24 +273,32 @@ function tile8(list: usize, count: i32, panel: usize, c: usize, cols: i32, fromC
 }
 
 /**
- * Rows [i0, i1) of out = a·op(b), or out += a·op(b) when `accumulate`: a [m, k] (not
- * transposed), op(b) [k, n] already packed by matmulRowsPack, out [m, n], row-major, all
- * pointers to float32. `lists` holds ROWS_LIST_BYTES bytes of this thread's own (the start of
- * its matmul scratch).
+ * Rows [i0, i1) and panels [firstPanel, endPanel) of out = a·op(b), or out += a·op(b) when
+ * `accumulate`: a [m, k] (not transposed), op(b) [k, n] with those panels already packed by
+ * matmulRowsPack, out [m, n], row-major, all pointers to float32. `lists` holds ROWS_LIST_BYTES
+ * bytes of this thread's own (the start of its matmul scratch).
  * Each element's sum runs over the depths in increasing order, zeros of a left out (adding an
- * exact zero changes no sum's bits, and they are left out only when op(b) is all finite, since
- * 0·Inf and 0·NaN are NaN), so it has the same bits as matmul's, however the rows are shared
- * between threads.
+ * exact zero changes no sum's bits, and they are left out only when the panels are all finite,
+ * since 0·Inf and 0·NaN are NaN), so it has the same bits as matmul's, however threads share the
+ * rows and panels.
  */
 export function matmulRowsCompute(
-  c: usize, a: usize, m: i32, n: i32, k: i32, accumulate: bool, packed: usize, lists: usize, i0: i32, i1: i32,
+  c: usize, a: usize, m: i32, n: i32, k: i32, accumulate: bool, packed: usize, lists: usize,
+  i0: i32, i1: i32, firstPanel: i32, endPanel: i32,
 ): void {
-  if (i1 <= i0) return;
+  if (i1 <= i0 || endPanel <= firstPanel) return;
   const depth = blockDepth(k);
   const padded = paddedColumns(n);
   const flags = packed + padded * <usize>k * 4;
+  let j0 = 0;
+  for (let q = 0; q < firstPanel; q++) j0 += panelWidth(n, j0);
+  let j1 = j0;
   let finite = true;
-  for (let j = 0; j < n; j += panelWidth(n, j)) finite = finite && load<i32>(flags + (<usize>(j >> 3) << 2)) != 0;
+  for (let q = firstPanel; q < endPanel; q++) {
+    finite = finite && load<i32>(flags + (<usize>(j1 >> 3) << 2)) != 0;
+    j1 += panelWidth(n, j1);
+  }
+  j1 = min(j1, n);
   const counts = lists + <usize>CHUNK * depth * ENTRY;
   // A chunk of rows goes through every depth block before the next chunk starts, so that its
   // part of out stays in the caches while its sums grow.
@@ -301,7 +309,7 @@ export function matmulRowsCompute(
       const block = packed + (<usize>p0 * padded << 2);
       const fromC = accumulate || p0 > 0;
       buildLists(a, k, ic, rows, p0, kc, lists, counts, !finite);
-      for (let j = 0; j < n; j += panelWidth(n, j)) {
+      for (let j = j0; j < j1; j += panelWidth(n, j)) {
         const width = panelWidth(n, j);
         const cols = min(width, n - j);
         const panel = block + (<usize>j * kc << 2);
