@@ -116,6 +116,14 @@ export interface Backend extends Allocator {
 
   /** out[i] = the index of the largest x[i, j] (the first one on ties; NaN never wins). */
   argmaxRows(out: Int32Array, x: Tensor): void;
+
+  /**
+   * Straightens each image of x into y, as deskewImage (data/deskew.ts) does and to the last bit:
+   * the ink's second moments say how far the image leans, and each row is slid back by that
+   * much. x, y: [rows, width·height], each row one image of `height` rows of `width` pixels.
+   * `y` must not share memory with `x`.
+   */
+  deskew(y: Tensor, x: Tensor, width: number, height: number): void;
 }
 
 export interface SgdStepOptions {
@@ -140,4 +148,5 @@ export const kernelNames = [
   'matmul', 'addRowVector', 'sumRows', 'multiply', 'sigmoid', 'sigmoidBackward', 'tanh',
   'tanhBackward', 'leakyRelu', 'leakyReluBackward', 'softmaxRows', 'softmaxRowsBackward',
   'meanSquaredError', 'softmaxCrossEntropy', 'sigmoidCrossEntropy', 'dropoutMask', 'sgdStep', 'adamStep', 'argmaxRows',
+  'deskew',
 ] as const satisfies readonly (keyof Backend)[];

@@ -2,8 +2,9 @@ import type { AdamStepOptions, Backend, SgdStepOptions } from './backend.js';
 import type { Floats, Tensor } from '../tensor.js';
 import type { Random } from '../random.js';
 import {
-  checkMatrix, checkRowVector, checkSameShape, describe, matmulDimensions,
+  checkDeskew, checkMatrix, checkRowVector, checkSameShape, describe, matmulDimensions,
 } from './shapes.js';
+import { deskewImage } from '../data/deskew.js';
 
 /**
  * The reference backend: plain scalar TypeScript, written to be read. It is the specification
@@ -258,6 +259,14 @@ export class ReferenceBackend implements Backend {
         }
       }
       out[i] = best;
+    }
+  }
+
+  deskew(y: Tensor, x: Tensor, width: number, height: number): void {
+    checkDeskew(y, x, width, height);
+    const size = width * height;
+    for (let i = 0; i < x.shape[0]; i++) {
+      deskewImage(y.data.subarray(i * size, (i + 1) * size), x.data.subarray(i * size, (i + 1) * size), width, height);
     }
   }
 }

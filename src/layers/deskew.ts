@@ -1,13 +1,13 @@
 import type { Backend } from '../backend/backend.js';
 import type { Layer, LayerSpec, Param } from './layer.js';
-import { deskewImage } from '../data/deskew.js';
 import { reuseTensor, type Tensor } from '../tensor.js';
 
 /**
- * A first layer that straightens each input image (see data/deskew.ts) before the weighted sums
- * see it. Part of the network, so that training, evaluation, the CLI's predict and the web app
- * all feed the network the same kind of image without remembering to. It has no parameters and
- * passes no gradient back: nothing before it learns.
+ * A first layer that straightens each input image (see data/deskew.ts; the backend's deskew
+ * kernel does it to the last bit) before the weighted sums see it. Part of the network, so that
+ * training, evaluation, the CLI's predict and the web app all feed the network the same kind of
+ * image without remembering to. It has no parameters and passes no gradient back: nothing before
+ * it learns.
  */
 export class Deskew implements Layer {
   readonly type = 'deskew';
@@ -28,9 +28,7 @@ export class Deskew implements Layer {
     }
     this.input = x;
     const y = reuseTensor(this.backend, this.output, x.shape);
-    for (let i = 0; i < x.rows; i++) {
-      deskewImage(y.data.subarray(i * size, (i + 1) * size), x.data.subarray(i * size, (i + 1) * size), this.width, this.height);
-    }
+    this.backend.deskew(y, x, this.width, this.height);
     this.output = y;
     return y;
   }

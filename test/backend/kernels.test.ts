@@ -258,6 +258,33 @@ const specs: Record<KernelName, KernelSpec> = {
     aliases: [],
     mismatch: (b) => b.argmaxRows(new Int32Array(1), tensorOn(b, [2, 3])),
   },
+  deskew: {
+    // Images n pixels wide: faint random ink, one image leaning hard (large shifts), an empty one
+    // and one with ink on a single row (both copied as they are); with specials, NaN, Inf and huge
+    // ink in some images.
+    call: (rows, n, seed, special) => {
+      const height = n < 20 ? 6 : 3;
+      const size = n * height;
+      const x = values([rows, size], seed, false, 0, 1).values.map((v) => (v < 0.6 ? 0 : v));
+      const image = (i: number) => x.subarray((i % rows) * size, (i % rows + 1) * size);
+      image(1).fill(0);
+      image(2).fill(0).fill(0.5, n, 2 * n);
+      for (let r = 0; r < height; r++) image(3)[r * n + Math.min(n - 1, r * 3)] = 1;
+      if (special) {
+        image(4)[size >> 1] = NaN;
+        image(5)[size - 1] = Infinity;
+        image(6)[0] = 3e38;
+      }
+      return {
+        tensors: { y: zeros([rows, size]), x: { shape: [rows, size], values: x } },
+        run: (b, t) => b.deskew(t.y, t.x, n, height),
+      };
+    },
+    outputs: ['y'],
+    tolerance: exact,
+    aliases: [],
+    mismatch: (b) => b.deskew(tensorOn(b, [2, 12]), tensorOn(b, [2, 12]), 5, 2),
+  },
 };
 
 /** b [n, k] for matmul: ordinary values, with ±Inf, NaN, huge, tiny and zeros at a few places. */

@@ -53,6 +53,7 @@ export interface KernelExports {
     beta1: number, beta2: number, epsilon: number, weightDecay: number,
     correction1: number, correction2: number,
   ): void;
+  deskew(y: number, x: number, rows: number, width: number, height: number, scratch: number, scratchBytes: number): void;
 }
 
 const bytesOf: Record<KernelVariant, () => Uint8Array<ArrayBuffer>> = {

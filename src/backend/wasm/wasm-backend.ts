@@ -3,7 +3,7 @@ import type { Floats } from '../../tensor.js';
 import { Tensor } from '../../tensor.js';
 import type { Random } from '../../random.js';
 import { ReferenceBackend } from '../reference.js';
-import { checkMatmul, checkMatrix, checkRowVector, checkSameShape, describe } from '../shapes.js';
+import { checkDeskew, checkMatmul, checkMatrix, checkRowVector, checkSameShape, describe } from '../shapes.js';
 import {
   compileKernels, instantiateKernels, supportedVariants, type KernelExports, type KernelVariant,
 } from './load-kernels.js';
@@ -91,7 +91,7 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
  * reference to about 1e-6 of Σ|a||b|, and e^x and tanh to a few units in the last place. Where
  * float32 would round differently and float64 is cheap, the kernels use float64 in the
  * reference's order of operations and agree to the last bit (sumRows, sgdStep,
- * softmaxRowsBackward, meanSquaredError), or nearly, where exp and log come from another
+ * softmaxRowsBackward, meanSquaredError, deskew), or nearly, where exp and log come from another
  * library than Math's (the cross-entropies); addRowVector and multiply are single float32
  * operations and agree too. Adam runs in float32 (a float64 Adam costs as much as the rest of a training step),
  * except for gradients over 1e18, whose square float32 cannot hold. One difference the
@@ -334,6 +334,12 @@ export class WasmBackend implements Backend {
       }
       out[i] = best;
     }
+  }
+
+  deskew(y: Tensor, x: Tensor, width: number, height: number): void {
+    checkDeskew(y, x, width, height);
+    if (!this.inside(y, x)) return this.staged('deskew', [y, x, width, height], [y]);
+    this.kernels.deskew(address(y), address(x), x.shape[0], width, height, this.scratch, this.kernels.matmulScratchBytes());
   }
 
   /** y = f(x) elementwise, by `kernel`. */

@@ -12,6 +12,7 @@ export {
 } from './activations';
 export { meanSquaredError, softmaxCrossEntropy, sigmoidCrossEntropy } from './losses';
 export { sgdStep, adamStep } from './optimizers';
+export { deskew } from './deskew';
 
 /** The first byte after this module's own static data: the loader's heap starts here. */
 export function heapBase(): usize {
