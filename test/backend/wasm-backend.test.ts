@@ -6,7 +6,7 @@ import { createWasmBackend, Tensor } from '../../src/index.js';
 import { declareMemoryShared, supportedVariants } from '../../src/backend/wasm/load-kernels.js';
 import { createMemory, WasmHeap } from '../../src/backend/wasm/wasm-heap.js';
 import { kernelsSimd } from '../../src/backend/wasm/kernels-simd.generated.js';
-import { assertClose, reference, tensorOn, uniform } from './backends.js';
+import { assertClose, assertSameBits, reference, tensorOn, uniform } from './backends.js';
 
 test('createWasmBackend() picks the fastest build this runtime validates', async () => {
   const backend = await createWasmBackend();
@@ -127,4 +127,26 @@ test('createWasmBackend({ threads }) wants a whole number of threads on shared m
   const expected = tensorOn(reference, [64, 128]);
   reference.matmul(expected, a, b, false, true);
   assertClose(out.data, expected.data, { relative: 1e-4, absolute: 1e-4 });
+});
+
+test('sgdStep and deskew give the same bits on 1 and 2 threads (the threads share large calls)', async () => {
+  const backends = [await createWasmBackend({ threads: 1 }), await createWasmBackend({ threads: 2 })];
+  const results = backends.map((backend) => {
+    // 100,003 parameters (more than a thread's share, and not a multiple of 4).
+    const count = 100_003;
+    const value = tensorOn(backend, [count], uniform(count, 1));
+    const grad = tensorOn(backend, [count], uniform(count, 2));
+    const velocity = tensorOn(backend, [count], uniform(count, 3));
+    backend.sgdStep(value, grad, velocity, { learningRate: 0.05, momentum: 0.9, nesterov: true, weightDecay: 1e-4 });
+    // 37 images of 28×28 with faint ink.
+    const x = tensorOn(backend, [37, 784], uniform(37 * 784, 4, -1, 1).map((v) => Math.max(0, v)));
+    const y = tensorOn(backend, [37, 784]);
+    backend.deskew(y, x, 28, 28);
+    return [Float32Array.from(value.data), Float32Array.from(velocity.data), Float32Array.from(y.data)];
+  });
+  for (let i = 0; i < 3; i++) assertSameBits(results[1][i], results[0][i], ['value', 'velocity', 'deskewed'][i]);
+  const expected = tensorOn(reference, [37, 784]);
+  reference.deskew(expected, tensorOn(reference, [37, 784], uniform(37 * 784, 4, -1, 1).map((v) => Math.max(0, v))), 28, 28);
+  assertSameBits(results[1][2], expected.data as Float32Array, 'deskewed, against the reference');
+  for (const backend of backends) backend.dispose();
 });

@@ -7,7 +7,7 @@ import { checkDeskew, checkMatmul, checkMatrix, checkRowVector, checkSameShape, 
 import {
   compileKernels, instantiateKernels, supportedVariants, type KernelExports, type KernelVariant,
 } from './load-kernels.js';
-import { MatmulThreads } from './matmul-threads.js';
+import { KernelThreads } from './kernel-threads.js';
 import { createMemory, WasmHeap } from './wasm-heap.js';
 
 export interface WasmBackendOptions {
@@ -34,9 +34,13 @@ export interface WasmBackendOptions {
  * and waiting for it costs about a microsecond even while it spins, and tens when it sleeps.
  */
 const THREADED_WORK = 1 << 18;
+/** Batches of at least this many images are deskewed on every thread (each takes a few µs). */
+const THREADED_IMAGES = 16;
+/** SGD steps over at least this many parameters run on every thread (each takes about 0.6 ns). */
+const THREADED_PARAMETERS = 1 << 15;
 /** Products of at most this many multiply-adds take matmul's small path (assembly/matmul-small.as). */
 const SMALL_WORK = 8192;
-/** How long an idle worker spins before it sleeps (see MatmulThreads). */
+/** How long an idle worker spins before it sleeps (see KernelThreads). */
 const WORKER_SPIN_MILLISECONDS = 0.5;
 
 /**
@@ -72,7 +76,7 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   const kernels = await instantiateKernels(module, memory);
   const heap = new WasmHeap(memory, shared, kernels.heapBase());
   const pool = threads > 1
-    ? await MatmulThreads.start(threads, module, heap, kernels.matmulScratchBytes(), WORKER_SPIN_MILLISECONDS)
+    ? await KernelThreads.start(threads, module, heap, kernels.matmulScratchBytes(), WORKER_SPIN_MILLISECONDS)
     : undefined;
   return new WasmBackend(variant, heap, kernels, pool);
 }
@@ -122,13 +126,13 @@ export class WasmBackend implements Backend {
   private readonly scratch: number;
   /** For dropoutMask and argmaxRows, which draw from a JS Random or write an Int32Array. */
   private readonly reference = new ReferenceBackend();
-  private pool: MatmulThreads | undefined;
+  private pool: KernelThreads | undefined;
   /** The row-list kernel's packed op(b) (see packedFor): its address, or −1, and its size. */
   private packed = -1;
   private packedBytes = 0;
 
   /** Use createWasmBackend(), which compiles and links the module first. */
-  constructor(variant: KernelVariant, heap: WasmHeap, kernels: KernelExports, pool?: MatmulThreads) {
+  constructor(variant: KernelVariant, heap: WasmHeap, kernels: KernelExports, pool?: KernelThreads) {
     this.variant = variant;
     this.name = `wasm-${variant}`;
     this.shared = heap.shared;
@@ -295,6 +299,13 @@ export class WasmBackend implements Backend {
       return this.staged('sgdStep', [value, grad, velocity, options], [value, velocity]);
     }
     const { learningRate, momentum, nesterov, weightDecay } = options;
+    if (this.pool !== undefined && value.size >= THREADED_PARAMETERS && this.pool.shouldShare()) {
+      this.pool.sgdStep(
+        this.kernels, address(value), address(grad), address(velocity), value.size, learningRate, momentum, nesterov,
+        weightDecay, this.scratch,
+      );
+      return;
+    }
     this.kernels.sgdStep(
       address(value), address(grad), address(velocity), value.size, learningRate, momentum, nesterov, weightDecay,
     );
@@ -339,7 +350,12 @@ export class WasmBackend implements Backend {
   deskew(y: Tensor, x: Tensor, width: number, height: number): void {
     checkDeskew(y, x, width, height);
     if (!this.inside(y, x)) return this.staged('deskew', [y, x, width, height], [y]);
-    this.kernels.deskew(address(y), address(x), x.shape[0], width, height, this.scratch, this.kernels.matmulScratchBytes());
+    const rows = x.shape[0];
+    if (this.pool !== undefined && rows >= THREADED_IMAGES && this.pool.shouldShare()) {
+      this.pool.deskew(this.kernels, address(y), address(x), rows, width, height, this.scratch);
+      return;
+    }
+    this.kernels.deskew(address(y), address(x), rows, width, height, this.scratch, this.kernels.matmulScratchBytes());
   }
 
   /** y = f(x) elementwise, by `kernel`. */

@@ -2,14 +2,15 @@ import type { KernelExports } from './load-kernels.js';
 import type { WasmHeap } from './wasm-heap.js';
 
 /**
- * Worker threads that share large matrix products with the main thread, on the same shared
- * memory. A product is cut into strips: of whole 8-column (or 4-row) tiles for matmul, and for
- * the row-list kernel first of panels to pack, then of rows. Every thread, the main one
- * included, claims strips one at a time until none is left, so a worker that the operating
- * system has put aside delays nothing: the others take its strips. Each element's sum is the
- * same whoever computes its strip (see the kernels), so results do not depend on threads.
+ * Worker threads that share large kernel calls with the main thread, on the same shared memory:
+ * matrix products, deskewing and SGD steps. A call is cut into strips: of whole 8-column (or
+ * 4-row) tiles for matmul, for the row-list kernel first of panels to pack, then of rows, of
+ * images for deskew, of parameters for sgdStep. Every thread, the main one included, claims
+ * strips one at a time until none is left, so a worker that the operating system has put aside
+ * delays nothing: the others take its strips. Each result is the same whoever computes its strip
+ * (see the kernels), so results do not depend on threads.
  *
- * The job lives in 16 int32 words of the shared memory (see the indices below). A worker waits
+ * The job lives in 16 int32 words and 4 float64s of the shared memory (see the indices below). A worker waits
  * for the generation word to change, spinning for a while after each job before it sleeps in
  * Atomics.wait, because waking a sleeping thread costs tens of microseconds, more than a small
  * product. Claims go through compareExchange on a word holding the generation and the next
@@ -20,10 +21,12 @@ import type { WasmHeap } from './wasm-heap.js';
  * Deno), else Node's worker_threads, found through process.getBuiltinModule (Node ≥ 20.16), so
  * that the library imports nothing from node:*.
  */
-export class MatmulThreads {
+export class KernelThreads {
   readonly count: number;
   private readonly workers: WorkerHandle[];
   private readonly job: Int32Array;
+  /** The job's float64 arguments. */
+  private readonly reals: Float64Array;
   private generation = 0;
   private strikes = 0;
   private resting = 0;
@@ -31,17 +34,18 @@ export class MatmulThreads {
   private working = 0;
   private waiting = 0;
 
-  private constructor(count: number, workers: WorkerHandle[], job: Int32Array) {
+  private constructor(count: number, workers: WorkerHandle[], job: Int32Array, reals: Float64Array) {
     this.count = count;
     this.workers = workers;
     this.job = job;
+    this.reals = reals;
   }
 
   /** Starts `count − 1` workers (the main thread is the count-th) on `heap`'s shared memory. */
   static async start(
     count: number, module: WebAssembly.Module, heap: WasmHeap, scratchBytes: number, spinMilliseconds: number,
-  ): Promise<MatmulThreads> {
-    const control = heap.reserve(JOB_WORDS * 4);
+  ): Promise<KernelThreads> {
+    const control = heap.reserve(JOB_BYTES);
     if (control < 0) throw new Error('wasm backend: no memory left for worker threads');
     const workers: WorkerHandle[] = [];
     try {
@@ -57,7 +61,9 @@ export class MatmulThreads {
       for (const worker of workers) worker.terminate();
       throw error;
     }
-    return new MatmulThreads(count, workers, new Int32Array(heap.current, control, JOB_WORDS));
+    return new KernelThreads(
+      count, workers, new Int32Array(heap.current, control, JOB_WORDS), new Float64Array(heap.current, control + REALS, JOB_REALS),
+    );
   }
 
   /** out = op(a)·op(b) as matmul computes it, shared out in strips; `scratch` is the main thread's. */
@@ -100,6 +106,40 @@ export class MatmulThreads {
     this.judge();
   }
 
+  /** Deskews rows images of x into y (see assembly/deskew.as), shared out in strips of images. */
+  deskew(kernels: KernelExports, y: number, x: number, rows: number, width: number, height: number, scratch: number): void {
+    const job = this.job;
+    job[OUT] = y;
+    job[A] = x;
+    job[M] = rows;
+    job[N] = width;
+    job[K] = height;
+    this.working = 0;
+    this.waiting = 0;
+    this.share(kernels, scratch, DESKEW, rows, 1, rows);
+    this.judge();
+  }
+
+  /** One SGD step over `count` parameters (see assembly/optimizers.as), shared out in strips. */
+  sgdStep(
+    kernels: KernelExports, value: number, grad: number, velocity: number, count: number,
+    learningRate: number, momentum: number, nesterov: boolean, weightDecay: number, scratch: number,
+  ): void {
+    const job = this.job;
+    job[OUT] = value;
+    job[A] = grad;
+    job[B] = velocity;
+    job[FLAGS] = nesterov ? 1 : 0;
+    this.reals[0] = learningRate;
+    this.reals[1] = momentum;
+    this.reals[2] = weightDecay;
+    this.working = 0;
+    this.waiting = 0;
+    // Strips of whole SIMD vectors (4 parameters), the last one taking the remainder.
+    this.share(kernels, scratch, SGD_STEP, Math.ceil(count / 4), 4, count);
+    this.judge();
+  }
+
   private setProduct(
     out: number, a: number, b: number, m: number, n: number, k: number,
     transposeA: boolean, transposeB: boolean, accumulate: boolean, packed: number,
@@ -137,7 +177,7 @@ export class MatmulThreads {
     Atomics.store(job, GENERATION, this.generation);
     Atomics.notify(job, GENERATION);
     const started = performance.now();
-    runStrips(kernels, job, this.generation, scratch);
+    runStrips(kernels, job, this.reals, this.generation, scratch);
     const ownDone = performance.now();
     while (Atomics.load(job, DONE) !== strips) {
       if (performance.now() - ownDone > 60_000) throw new Error('wasm backend: a worker thread stopped answering');
@@ -199,6 +239,10 @@ const UNIT = 13;
 const SIZE = 14;
 const PACKED = 15;
 const JOB_WORDS = 16;
+/** Byte offset and count of the job's float64 arguments, after its words. */
+const REALS = JOB_WORDS * 4;
+const JOB_REALS = 4;
+const JOB_BYTES = REALS + JOB_REALS * 8;
 
 // The kinds of job: matmul's strips of columns or rows, the row-list kernel's packing of panels
 // and its strips of rows.
@@ -207,6 +251,8 @@ const PANELS_BY_ROWS = 1;
 const ROWS_PACK = 2;
 const ROWS_COMPUTE = 3;
 const ROWS_BY_PANELS = 4;
+const DESKEW = 5;
+const SGD_STEP = 6;
 /** Rows per unit of the row-list kernel's strips of rows. */
 const ROWS_PER_UNIT = 16;
 /**
@@ -222,7 +268,9 @@ const ROWS_TO_SPLIT_ROWS = 256;
  * for that the text names no constant of this module: the job's words are written as numbers,
  * with their names beside them, and so are the kinds of job.
  */
-function runStrips(kernels: KernelExports, job: Int32Array, generation: number, scratch: number): void {
+function runStrips(
+  kernels: KernelExports, job: Int32Array, reals: Float64Array, generation: number, scratch: number,
+): void {
   const strips = job[10]; // STRIPS
   const units = job[12]; // UNITS
   const unit = job[13]; // UNIT
@@ -259,6 +307,14 @@ function runStrips(kernels: KernelExports, job: Int32Array, generation: number, 
         kernels.matmulRowsPack(job[5], n, k, transposeB, job[15], first, end);
         kernels.matmulRowsCompute(job[3], job[4], m, n, k, accumulate, job[15], scratch, 0, m, first, end);
         break;
+      case 5: { // DESKEW: M images of N×K pixels
+        const bytes = n * k * 4;
+        kernels.deskew(job[3] + first * bytes, job[4] + first * bytes, end - first, n, k, scratch, kernels.matmulScratchBytes());
+        break;
+      }
+      case 6: // SGD_STEP: value OUT, grad A, velocity B, Nesterov in FLAGS; reals learning rate, momentum, decay
+        kernels.sgdStep(job[3] + first * 4, job[4] + first * 4, job[5] + first * 4, end - first, reals[0], reals[1], (flags & 1) !== 0, reals[2]);
+        break;
     }
     Atomics.add(job, 2, 1); // DONE
   }
@@ -279,6 +335,7 @@ const runStrips = ${runStrips.toString()};
 onFirstMessage(async ({ module, memory, control, scratch, spinMilliseconds }) => {
   const { exports: kernels } = await WebAssembly.instantiate(module, { env: { memory } });
   const job = new Int32Array(memory.buffer, control, ${JOB_WORDS});
+  const reals = new Float64Array(memory.buffer, control + ${REALS}, ${JOB_REALS});
   let generation = Atomics.load(job, ${GENERATION});
   port.postMessage('ready');
   for (;;) {
@@ -287,7 +344,7 @@ onFirstMessage(async ({ module, memory, control, scratch, spinMilliseconds }) =>
       if (performance.now() > spinUntil) Atomics.wait(job, ${GENERATION}, generation);
     }
     generation = Atomics.load(job, ${GENERATION});
-    runStrips(kernels, job, generation, scratch);
+    runStrips(kernels, job, reals, generation, scratch);
   }
 });
 `;
