@@ -28,8 +28,13 @@ export class KernelThreads {
   /** The job's float64 arguments. */
   private readonly reals: Float64Array;
   private generation = 0;
-  private strikes = 0;
+  /** Recent milliseconds the main thread worked on its own strips, and waited for the others'. */
+  private recentWorking = 0;
+  private recentWaiting = 0;
+  /** Calls shared since the last pause, calls left to run alone, and how long the next pause is. */
+  private sharedSinceRest = 0;
   private resting = 0;
+  private restLength = FIRST_REST;
   /** Milliseconds the main thread spent on its own strips, and waiting for the others', this product. */
   private working = 0;
   private waiting = 0;
@@ -187,10 +192,13 @@ export class KernelThreads {
   }
 
   /**
-   * Whether the next product should be shared. When the machine is busy with other programs, the
-   * operating system may set a worker aside in the middle of a strip, and the main thread waits
-   * longer than sharing saves: after a few such products in a row, products run on the main
-   * thread alone for a while, then sharing is tried again.
+   * Whether the next call should be shared. When other programs keep the machine busy, the
+   * operating system sets a worker aside for a time slice (milliseconds) now and then, often in
+   * the middle of a strip, and the main thread waits far longer than sharing saves. So sharing
+   * pauses, for a while, once the main thread's recent waits add up to more than its recent work,
+   * when it would have finished sooner alone (on a quiet machine they come to half of it or less:
+   * a worker works from colder caches); each pause that follows soon after the last one lasts
+   * twice as long.
    */
   shouldShare(): boolean {
     if (this.resting === 0) return true;
@@ -198,15 +206,19 @@ export class KernelThreads {
     return false;
   }
 
-  /**
-   * Counts a strike when, over the product just shared, the main thread waited for the others
-   * longer than it worked itself: it would have been done sooner alone.
-   */
+  /** Folds the call just shared into the recent totals, and pauses sharing if it is not paying. */
   private judge(): void {
-    this.strikes = this.waiting > this.working ? this.strikes + 1 : 0;
-    if (this.strikes >= STRIKES_BEFORE_REST) {
-      this.strikes = 0;
-      this.resting = PRODUCTS_AT_REST;
+    this.recentWorking = this.recentWorking * (1 - RECENT) + this.working * RECENT;
+    this.recentWaiting = this.recentWaiting * (1 - RECENT) + this.waiting * RECENT;
+    this.sharedSinceRest++;
+    if (this.sharedSinceRest >= WARMED_UP && this.recentWaiting > this.recentWorking) {
+      this.resting = this.restLength;
+      this.restLength = Math.min(this.restLength * 2, LONGEST_REST);
+      this.recentWorking = 0;
+      this.recentWaiting = 0;
+      this.sharedSinceRest = 0;
+    } else if (this.sharedSinceRest >= FORGIVEN_AFTER) {
+      this.restLength = FIRST_REST;
     }
   }
 
@@ -216,10 +228,15 @@ export class KernelThreads {
   }
 }
 
-/** Products in a row whose waits outlast the main thread's own work before sharing rests. */
-const STRIKES_BEFORE_REST = 3;
-/** Products that then run on the main thread alone before sharing is tried again. */
-const PRODUCTS_AT_REST = 200;
+/** Weight of the latest call in the recent totals of working and waiting (about the last 30). */
+const RECENT = 1 / 32;
+/** Calls shared before the recent totals count (a first wait for sleeping workers is expected). */
+const WARMED_UP = 16;
+/** Calls run alone in the first pause, and at most in any; pauses double up to that. */
+const FIRST_REST = 256;
+const LONGEST_REST = 16384;
+/** Calls shared without a pause after which the next pause is a first one again. */
+const FORGIVEN_AFTER = 4096;
 
 // The job's words.
 const GENERATION = 0;
