@@ -22,12 +22,18 @@ export interface WasmBackendOptions {
   /** MiB to start with (shared) or to reserve (unshared). Default 16 shared, 256 unshared. */
   memoryMiB?: number;
   /**
-   * Threads for large matrix products (default 1): the main thread and threads − 1 workers on
-   * shared memory, each computing whole strips of the product, so that results are the same bits
-   * for any thread count. Needs shared memory (in browsers, a cross-origin isolated page).
+   * Threads for large kernel calls (matrix products, deskewing, SGD steps): the main thread and
+   * threads − 1 workers on shared memory, each computing whole strips of the call, so that
+   * results are the same bits for any thread count. Needs shared memory (in browsers, a
+   * cross-origin isolated page). 'auto' (default): in Node, with shared memory, one per core up to
+   * four (sharing pauses by itself while other programs keep the cores busy: see KernelThreads);
+   * elsewhere 1, as a page's own work may need the other cores.
    */
-  threads?: number;
+  threads?: number | 'auto';
 }
+
+/** The most threads 'auto' starts: beyond them, products this size gain little. */
+const MOST_AUTO_THREADS = 4;
 
 /**
  * Products of fewer multiply-adds than this run on one thread: handing work to another thread
@@ -58,12 +64,13 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
         : 'wasm backend: this runtime has no WebAssembly SIMD; use the reference backend',
     );
   }
-  const threads = options.threads ?? 1;
-  if (!Number.isInteger(threads) || threads < 1) {
-    throw new RangeError(`wasm backend: threads must be a whole number ≥ 1, got ${threads}`);
+  const wantedThreads = options.threads ?? 'auto';
+  if (wantedThreads !== 'auto' && (!Number.isInteger(wantedThreads) || wantedThreads < 1)) {
+    throw new RangeError(`wasm backend: threads must be a whole number ≥ 1 or "auto", got ${wantedThreads}`);
   }
   const memoryChoice = options.memory ?? 'auto';
   const shared = memoryChoice === 'shared' || (memoryChoice === 'auto' && sharedMemoryAllowed());
+  const threads = wantedThreads === 'auto' ? (shared ? automaticThreads() : 1) : wantedThreads;
   if (threads > 1 && !shared) {
     throw new Error(
       memoryChoice === 'unshared'
@@ -471,6 +478,15 @@ function checkFloat32(backend: string, t: Tensor): void {
         `(float64 runs on new ReferenceBackend({ precision: 'float64' }))`,
     );
   }
+}
+
+/** Threads for 'auto': the cores Node reports, up to MOST_AUTO_THREADS; 1 outside Node. */
+function automaticThreads(): number {
+  const nodeProcess = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } }).process;
+  if (nodeProcess?.versions?.node === undefined) return 1;
+  const os = nodeProcess.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
+  const cores = os?.availableParallelism?.() ?? 1;
+  return Math.max(1, Math.min(cores, MOST_AUTO_THREADS));
 }
 
 function sharedMemoryAllowed(): boolean {
