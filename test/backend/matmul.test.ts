@@ -113,6 +113,25 @@ for (const backend of backends) {
       }
     });
 
+    test('matmul matches the reference for one to three rows times a transposed b (one digit through a layer)', () => {
+      // A few rows gather b in place on the WebAssembly backend: 16 columns at a time, then the
+      // rest one at a time; a non-finite b turns skipping off.
+      let seed = 700;
+      for (const [m, n, k] of [[1, 128, 784], [2, 37, 300], [3, 16, 999]] as const) {
+        for (const accumulate of [false, true]) {
+          const p = product(m, n, k, false, true, accumulate, seed++);
+          assertMatchesReference(backend, { ...p, a: sparse(p.a.length, seed++) });
+          assertMatchesReference(backend, p);
+        }
+      }
+      const digit = mnistPixels(1);
+      const weights = uniform(40 * 784, 9);
+      weights[17 * 784] = Infinity; // pixel 0 is zero in every digit
+      weights[33 * 784 + 5] = NaN;
+      const out = multiply(backend, { m: 1, n: 40, k: 784, transposeA: false, transposeB: true, accumulate: false, a: digit, b: weights, out: new Float32Array(40) });
+      assert.ok(Number.isNaN(out[17]) && Number.isNaN(out[33]), `out[17] = ${out[17]}, out[33] = ${out[33]}`);
+    });
+
     test('matmul keeps 0·Inf and 0·NaN as NaN where a is zero', () => {
       // a is mostly zero (MNIST digits); b has Inf, −Inf and NaN in columns where some rows of a
       // are zero, so a kernel that skipped those zeros would lose the NaN.

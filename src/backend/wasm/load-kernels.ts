@@ -19,6 +19,9 @@ export interface KernelExports {
   matmulRowsSuit(a: number, m: number, k: number): boolean;
   matmulRowsPackedBytes(n: number, k: number): number;
   matmulRowsPanels(n: number): number;
+  matmulRowsGather(
+    out: number, a: number, b: number, m: number, n: number, k: number, accumulate: boolean, lists: number,
+  ): void;
   matmulRowsPack(
     b: number, n: number, k: number, transposeB: boolean, packed: number, firstPanel: number, endPanel: number,
   ): void;

@@ -44,6 +44,13 @@ const THREADED_WORK = 1 << 18;
 const THREADED_IMAGES = 16;
 /** SGD steps over at least this many parameters run on every thread (each takes about 0.6 ns). */
 const THREADED_PARAMETERS = 1 << 15;
+/**
+ * A layer's weighted sums for up to this many rows gather the weights in place
+ * (assembly/matmul-rows.as, matmulRowsGather), as long as the rows hold at most GATHER_DEPTHS
+ * values (what the thread's list buffer holds).
+ */
+const GATHER_ROWS = 3;
+const GATHER_DEPTHS = 4000;
 /** Products of at most this many multiply-adds take matmul's small path (assembly/matmul-small.as). */
 const SMALL_WORK = 8192;
 /** How long an idle worker spins before it sleeps (see KernelThreads). */
@@ -180,6 +187,10 @@ export class WasmBackend implements Backend {
       return;
     }
     const shared = this.pool !== undefined && m * n * k >= THREADED_WORK && this.pool.shouldShare();
+    if (m <= GATHER_ROWS && !transposeA && transposeB && m * n * k > SMALL_WORK && m * k <= GATHER_DEPTHS) {
+      this.kernels.matmulRowsGather(address(out), address(a), address(b), m, n, k, accumulate, this.scratch);
+      return;
+    }
     const packed = m * n * k > SMALL_WORK && !transposeA && this.kernels.matmulRowsSuit(address(a), m, k)
       ? this.packedFor(n, k)
       : -1;

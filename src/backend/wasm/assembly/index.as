@@ -3,7 +3,7 @@
 
 export { matmul, matmulScratchBytes } from './matmul';
 export {
-  matmulRowsSuit, matmulRowsPanels, matmulRowsPack, matmulRowsCompute, matmulRowsPackedBytes,
+  matmulRowsSuit, matmulRowsPanels, matmulRowsPack, matmulRowsCompute, matmulRowsPackedBytes, matmulRowsGather,
 } from './matmul-rows';
 export { addRowVector, sumRows, multiply } from './arithmetic';
 export {
