@@ -113,6 +113,22 @@ for (const backend of backends) {
       }
     });
 
+    test('matmul matches the reference for a weight gradient dyᵀ·x whose x is mostly zeros, with and without accumulate', () => {
+      // The WebAssembly backend computes it as (xᵀ·dy)ᵀ, listing the columns of x, from 32 examples on.
+      let seed = 800;
+      for (const [m, n, k] of [[37, 130, 40], [128, 784, 64], [10, 17, 300]] as const) {
+        for (const accumulate of [false, true]) {
+          const p = product(m, n, k, true, false, accumulate, seed++);
+          assertMatchesReference(backend, { ...p, b: sparse(p.b.length, seed++) });
+        }
+      }
+      const x = mnistPixels(40);
+      const dy = uniform(40 * 10, 12);
+      dy[3 * 10 + 2] = -Infinity; // meets the zero pixels of example 3
+      const out = multiply(backend, { m: 10, n: 784, k: 40, transposeA: true, transposeB: false, accumulate: false, a: dy, b: x, out: new Float32Array(7840) });
+      assert.ok(Number.isNaN(out[2 * 784]), `a zero pixel times −Inf gives ${out[2 * 784]}`);
+    });
+
     test('matmul matches the reference for one to three rows times a transposed b (one digit through a layer)', () => {
       // A few rows gather b in place on the WebAssembly backend: 16 columns at a time, then the
       // rest one at a time; a non-finite b turns skipping off.
@@ -196,6 +212,8 @@ test('matmul gives the same bits on 1, 2 and 3 threads', async () => {
   const products = [
     { m: 64, n: 128, k: 784, transposeA: false, transposeB: true, accumulate: false, a: x, b: uniform(128 * 784, 1), out: new Float32Array(64 * 128) },
     { m: 128, n: 784, k: 64, transposeA: true, transposeB: false, accumulate: true, a: uniform(64 * 128, 2), b: x, out: uniform(128 * 784, 3) },
+    // A weight gradient with x mostly zeros, computed transposed by the row-list kernel.
+    { m: 128, n: 784, k: 64, transposeA: true, transposeB: false, accumulate: false, a: uniform(64 * 128, 12), b: x, out: new Float32Array(128 * 784) },
     // Sparse rows (the row-list kernel): few rows share out panels, many rows share out rows.
     { m: 300, n: 50, k: 200, transposeA: false, transposeB: true, accumulate: true, a: sparse(300 * 200, 7), b: uniform(50 * 200, 8), out: uniform(300 * 50, 9) },
     { m: 40, n: 70, k: 300, transposeA: false, transposeB: false, accumulate: false, a: sparse(40 * 300, 10), b: uniform(300 * 70, 11), out: new Float32Array(40 * 70) },

@@ -92,9 +92,9 @@ export class KernelThreads {
    */
   matmulRows(
     kernels: KernelExports, out: number, a: number, b: number, m: number, n: number, k: number,
-    transposeB: boolean, accumulate: boolean, packed: number, scratch: number,
+    transposeA: boolean, transposeB: boolean, accumulate: boolean, packed: number, scratch: number,
   ): void {
-    this.setProduct(out, a, b, m, n, k, false, transposeB, accumulate, packed);
+    this.setProduct(out, a, b, m, n, k, transposeA, transposeB, accumulate, packed);
     const panels = kernels.matmulRowsPanels(n);
     this.working = 0;
     this.waiting = 0;
@@ -318,11 +318,13 @@ function runStrips(
         kernels.matmulRowsPack(job[5], n, k, transposeB, job[15], first, end);
         break;
       case 3: // ROWS_COMPUTE
-        kernels.matmulRowsCompute(job[3], job[4], m, n, k, accumulate, job[15], scratch, first, end, 0, kernels.matmulRowsPanels(n));
+        kernels.matmulRowsCompute(
+          job[3], job[4], m, n, k, transposeA, accumulate, job[15], scratch, first, end, 0, kernels.matmulRowsPanels(n),
+        );
         break;
       case 4: // ROWS_BY_PANELS
         kernels.matmulRowsPack(job[5], n, k, transposeB, job[15], first, end);
-        kernels.matmulRowsCompute(job[3], job[4], m, n, k, accumulate, job[15], scratch, 0, m, first, end);
+        kernels.matmulRowsCompute(job[3], job[4], m, n, k, transposeA, accumulate, job[15], scratch, 0, m, first, end);
         break;
       case 5: { // DESKEW: M images of N×K pixels
         const bytes = n * k * 4;

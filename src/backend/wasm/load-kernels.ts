@@ -26,9 +26,10 @@ export interface KernelExports {
     b: number, n: number, k: number, transposeB: boolean, packed: number, firstPanel: number, endPanel: number,
   ): void;
   matmulRowsCompute(
-    out: number, a: number, m: number, n: number, k: number, accumulate: boolean, packed: number, scratch: number,
-    firstRow: number, endRow: number, firstPanel: number, endPanel: number,
+    out: number, a: number, m: number, n: number, k: number, transposeA: boolean, accumulate: boolean,
+    packed: number, scratch: number, firstRow: number, endRow: number, firstPanel: number, endPanel: number,
   ): void;
+  matmulTranspose(out: number, from: number, rows: number, columns: number): void;
   addRowVector(out: number, a: number, row: number, rows: number, n: number): void;
   sumRows(out: number, a: number, rows: number, n: number, accumulate: boolean): void;
   multiply(out: number, a: number, b: number, count: number): void;

@@ -40,6 +40,11 @@ const MOST_AUTO_THREADS = 4;
  * and waiting for it costs about a microsecond even while it spins, and tens when it sleeps.
  */
 const THREADED_WORK = 1 << 18;
+/**
+ * Weight gradients dyᵀ·x over at least this many examples are computed as (xᵀ·dy)ᵀ when x is
+ * mostly zeros; with fewer, each pixel's list is too short to pay for its tiles.
+ */
+const TRANSPOSED_DEPTH = 32;
 /** Batches of at least this many images are deskewed on every thread (each takes a few µs). */
 const THREADED_IMAGES = 16;
 /** SGD steps over at least this many parameters run on every thread (each takes about 0.6 ns). */
@@ -144,6 +149,9 @@ export class WasmBackend implements Backend {
   /** The row-list kernel's packed op(b) (see packedFor): its address, or −1, and its size. */
   private packed = -1;
   private packedBytes = 0;
+  /** The buffer for products computed transposed (see matmul): its address, or −1, and its size. */
+  private transposed = -1;
+  private transposedBytes = 0;
 
   /** Use createWasmBackend(), which compiles and links the module first. */
   constructor(variant: KernelVariant, heap: WasmHeap, kernels: KernelExports, pool?: KernelThreads) {
@@ -191,18 +199,21 @@ export class WasmBackend implements Backend {
       this.kernels.matmulRowsGather(address(out), address(a), address(b), m, n, k, accumulate, this.scratch);
       return;
     }
-    const packed = m * n * k > SMALL_WORK && !transposeA && this.kernels.matmulRowsSuit(address(a), m, k)
-      ? this.packedFor(n, k)
-      : -1;
-    if (packed >= 0) {
-      if (shared) {
-        this.pool!.matmulRows(this.kernels, address(out), address(a), address(b), m, n, k, transposeB, accumulate, packed, this.scratch);
-        return;
+    if (m * n * k > SMALL_WORK) {
+      if (!transposeA && this.kernels.matmulRowsSuit(address(a), m, k)) {
+        if (this.rowList(address(out), address(a), address(b), m, n, k, false, transposeB, accumulate, shared)) return;
+      } else if (transposeA && !transposeB && k >= TRANSPOSED_DEPTH && this.kernels.matmulRowsSuit(address(b), k, n)) {
+        // A weight gradient dyᵀ·x whose x is mostly zeros: computed as (xᵀ·dy)ᵀ, listing the
+        // columns of x, into a buffer then transposed into place.
+        const buffer = this.transposedFor(m * n);
+        if (buffer >= 0) {
+          if (accumulate) this.kernels.matmulTranspose(buffer, address(out), m, n);
+          if (this.rowList(buffer, address(b), address(a), n, m, k, true, false, accumulate, shared)) {
+            this.kernels.matmulTranspose(address(out), buffer, n, m);
+            return;
+          }
+        }
       }
-      const panels = this.kernels.matmulRowsPanels(n);
-      this.kernels.matmulRowsPack(address(b), n, k, transposeB, packed, 0, panels);
-      this.kernels.matmulRowsCompute(address(out), address(a), m, n, k, accumulate, packed, this.scratch, 0, m, 0, panels);
-      return;
     }
     if (shared) {
       this.pool!.matmul(
@@ -213,6 +224,26 @@ export class WasmBackend implements Backend {
     this.kernels.matmul(
       address(out), address(a), address(b), m, n, k, transposeA, transposeB, accumulate, this.scratch, 0, m, 0, n,
     );
+  }
+
+  /**
+   * out = op(a)·op(b) by the row-list kernel (assembly/matmul-rows.as), on every thread when
+   * `shared`; false when there is no room for its buffer, and nothing was done.
+   */
+  private rowList(
+    out: number, a: number, b: number, m: number, n: number, k: number,
+    transposeA: boolean, transposeB: boolean, accumulate: boolean, shared: boolean,
+  ): boolean {
+    const packed = this.packedFor(n, k);
+    if (packed < 0) return false;
+    if (shared) {
+      this.pool!.matmulRows(this.kernels, out, a, b, m, n, k, transposeA, transposeB, accumulate, packed, this.scratch);
+      return true;
+    }
+    const panels = this.kernels.matmulRowsPanels(n);
+    this.kernels.matmulRowsPack(b, n, k, transposeB, packed, 0, panels);
+    this.kernels.matmulRowsCompute(out, a, m, n, k, transposeA, accumulate, packed, this.scratch, 0, m, 0, panels);
+    return true;
   }
 
   /**
@@ -227,6 +258,16 @@ export class WasmBackend implements Backend {
       this.packedBytes = this.packed < 0 ? 0 : bytes;
     }
     return this.packed;
+  }
+
+  /** A buffer of `length` floats for a product computed transposed; −1 when there is no room. */
+  private transposedFor(length: number): number {
+    if (length * 4 > this.transposedBytes) {
+      if (this.transposed >= 0) this.heap.release(this.transposed);
+      this.transposed = this.heap.reserve(length * 4);
+      this.transposedBytes = this.transposed < 0 ? 0 : length * 4;
+    }
+    return this.transposed;
   }
 
   addRowVector(out: Tensor, a: Tensor, row: Tensor): void {

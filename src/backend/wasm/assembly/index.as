@@ -4,6 +4,7 @@
 export { matmul, matmulScratchBytes } from './matmul';
 export {
   matmulRowsSuit, matmulRowsPanels, matmulRowsPack, matmulRowsCompute, matmulRowsPackedBytes, matmulRowsGather,
+  matmulTranspose,
 } from './matmul-rows';
 export { addRowVector, sumRows, multiply } from './arithmetic';
 export {

@@ -174,36 +174,65 @@ export function matmulRowsPack(
 }
 
 /**
- * Lists, for each of rows [i0, i0 + rows) of a [m, k], the depths p in [p0, p0 + kc) where it is
- * not zero (NaN counts as not zero: it must never be skipped), or every depth when
+ * Lists, for each of rows [i0, i0 + rows) of op(a) [m, k], the depths p in [p0, p0 + kc) where
+ * it is not zero (NaN counts as not zero: it must never be skipped), or every depth when
  * `everyDepth`, as entries (p − p0, value). Row r's list starts r·kc entries into `lists`; its
- * length goes to counts[r].
+ * length goes to counts[r]. a is stored [m, k], or [k, m] when transposed (a layer's inputs x,
+ * for its weight gradient dyᵀ·x computed as (xᵀ·dy)ᵀ: see matmulTranspose).
  */
 function buildLists(
-  a: usize, k: i32, i0: i32, rows: i32, p0: i32, kc: i32, lists: usize, counts: usize, everyDepth: bool,
+  a: usize, m: i32, k: i32, transA: bool, i0: i32, rows: i32, p0: i32, kc: i32,
+  lists: usize, counts: usize, everyDepth: bool,
 ): void {
   const zero = f32x4.splat(0);
   const all = everyDepth ? 15 : 0;
-  for (let r = 0; r < rows; r++) {
-    const row = a + ((<usize>(i0 + r) * k + p0) << 2);
+  if (!transA) {
+    for (let r = 0; r < rows; r++) {
+      const row = a + ((<usize>(i0 + r) * k + p0) << 2);
+      const list = lists + <usize>r * kc * ENTRY;
+      let count = 0;
+      let p = 0;
+      // Four values at a time; a group of four zeros (most of a digit) costs one test.
+      for (; p + 4 <= kc; p += 4) {
+        const v = v128.load(row + (<usize>p << 2));
+        const mask = all | i32x4.bitmask(f32x4.ne(v, zero));
+        if (mask == 0) continue;
+        count = append(list, count, p, f32x4.extract_lane(v, 0), mask & 1);
+        count = append(list, count, p + 1, f32x4.extract_lane(v, 1), (mask >> 1) & 1);
+        count = append(list, count, p + 2, f32x4.extract_lane(v, 2), (mask >> 2) & 1);
+        count = append(list, count, p + 3, f32x4.extract_lane(v, 3), mask >> 3);
+      }
+      for (; p < kc; p++) {
+        const value = load<f32>(row + (<usize>p << 2));
+        count = append(list, count, p, value, everyDepth || value != 0 ? 1 : 0);
+      }
+      store<i32>(counts + (<usize>r << 2), count);
+    }
+    return;
+  }
+  // Stored [k, m]: four rows of op(a) are adjacent at each depth; list them together.
+  const next = <usize>kc * ENTRY;
+  for (let r = 0; r < rows; r += 4) {
+    const lanes = min(4, rows - r);
+    const valid = (1 << lanes) - 1;
     const list = lists + <usize>r * kc * ENTRY;
-    let count = 0;
-    let p = 0;
-    // Four values at a time; a group of four zeros (most of a digit) costs one test.
-    for (; p + 4 <= kc; p += 4) {
-      const v = v128.load(row + (<usize>p << 2));
-      const mask = all | i32x4.bitmask(f32x4.ne(v, zero));
+    let count0 = 0, count1 = 0, count2 = 0, count3 = 0;
+    let src = a + ((<usize>p0 * m + i0 + r) << 2);
+    for (let p = 0; p < kc; p++) {
+      const v = loadPartial(src, lanes);
+      const mask = (all | i32x4.bitmask(f32x4.ne(v, zero))) & valid;
+      src += <usize>m << 2;
       if (mask == 0) continue;
-      count = append(list, count, p, f32x4.extract_lane(v, 0), mask & 1);
-      count = append(list, count, p + 1, f32x4.extract_lane(v, 1), (mask >> 1) & 1);
-      count = append(list, count, p + 2, f32x4.extract_lane(v, 2), (mask >> 2) & 1);
-      count = append(list, count, p + 3, f32x4.extract_lane(v, 3), mask >> 3);
+      count0 = append(list, count0, p, f32x4.extract_lane(v, 0), mask & 1);
+      count1 = append(list + next, count1, p, f32x4.extract_lane(v, 1), (mask >> 1) & 1);
+      count2 = append(list + next * 2, count2, p, f32x4.extract_lane(v, 2), (mask >> 2) & 1);
+      count3 = append(list + next * 3, count3, p, f32x4.extract_lane(v, 3), mask >> 3);
     }
-    for (; p < kc; p++) {
-      const value = load<f32>(row + (<usize>p << 2));
-      count = append(list, count, p, value, everyDepth || value != 0 ? 1 : 0);
-    }
-    store<i32>(counts + (<usize>r << 2), count);
+    // Lists past the last row are written but never read.
+    store<i32>(counts + (<usize>r << 2), count0);
+    if (lanes > 1) store<i32>(counts + (<usize>(r + 1) << 2), count1);
+    if (lanes > 2) store<i32>(counts + (<usize>(r + 2) << 2), count2);
+    if (lanes > 3) store<i32>(counts + (<usize>(r + 3) << 2), count3);
   }
 }
 
@@ -273,8 +302,8 @@ function tile8(list: usize, count: i32, panel: usize, c: usize, cols: i32, fromC
 }
 
 /**
- * Rows [i0, i1) and panels [firstPanel, endPanel) of out = a·op(b), or out += a·op(b) when
- * `accumulate`: a [m, k] (not transposed), op(b) [k, n] with those panels already packed by
+ * Rows [i0, i1) and panels [firstPanel, endPanel) of out = op(a)·op(b), or out += op(a)·op(b)
+ * when `accumulate`: op(a) [m, k], op(b) [k, n] with those panels already packed by
  * matmulRowsPack, out [m, n], row-major, all pointers to float32. `lists` holds ROWS_LIST_BYTES
  * bytes of this thread's own (the start of its matmul scratch).
  * Each element's sum runs over the depths in increasing order, zeros of a left out (adding an
@@ -283,7 +312,7 @@ function tile8(list: usize, count: i32, panel: usize, c: usize, cols: i32, fromC
  * rows and panels.
  */
 export function matmulRowsCompute(
-  c: usize, a: usize, m: i32, n: i32, k: i32, accumulate: bool, packed: usize, lists: usize,
+  c: usize, a: usize, m: i32, n: i32, k: i32, transA: bool, accumulate: bool, packed: usize, lists: usize,
   i0: i32, i1: i32, firstPanel: i32, endPanel: i32,
 ): void {
   if (i1 <= i0 || endPanel <= firstPanel) return;
@@ -308,7 +337,7 @@ export function matmulRowsCompute(
       const kc = min(depth, k - p0);
       const block = packed + (<usize>p0 * padded << 2);
       const fromC = accumulate || p0 > 0;
-      buildLists(a, k, ic, rows, p0, kc, lists, counts, !finite);
+      buildLists(a, m, k, transA, ic, rows, p0, kc, lists, counts, !finite);
       for (let j = j0; j < j1; j += panelWidth(n, j)) {
         const width = panelWidth(n, j);
         const cols = min(width, n - j);
@@ -327,8 +356,8 @@ export function matmulRowsCompute(
 }
 
 /**
- * Whether the row-list kernel should compute a [m, k] (not transposed) times anything: when the
- * first rows sampled are mostly zeros, which it skips row by row where matmul's tiles of four
+ * Whether the row-list kernel should compute a [m, k] (stored so; transposed, its columns, which
+ * are as sparse) times anything: when the first rows sampled are mostly zeros, which it skips row by row where matmul's tiles of four
  * rows would only skip the depths that all four rows leave zero (for MNIST digits, 19% of
  * pixels against 39% of depths).
  */
@@ -361,7 +390,7 @@ export function matmulRowsGather(
   c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, accumulate: bool, lists: usize,
 ): void {
   const counts = lists + <usize>m * k * ENTRY;
-  buildLists(a, k, 0, m, 0, k, lists, counts, !allFinite(b, <usize>n * k));
+  buildLists(a, m, k, false, 0, m, 0, k, lists, counts, !allFinite(b, <usize>n * k));
   const stride = <usize>k << 2;
   const full = n & ~15;
   for (let r = 0; r < m; r++) {
@@ -423,4 +452,33 @@ function allFinite(at: usize, count: usize): bool {
   }
   for (; p < end; p += 4) largest0 = i32x4.max_u(largest0, v128.and(v128.load32_zero(p), exponent));
   return !v128.any_true(i32x4.eq(i32x4.max_u(largest0, largest1), exponent));
+}
+
+/**
+ * out [cols, rows] = inᵀ for in [rows, cols], 4×4 blocks at a time. The row-list kernel computes
+ * a weight gradient dyᵀ·x as xᵀ·dy, listing the input's columns (x is the sparse one), into a
+ * buffer it then transposes into place; accumulating, the buffer starts as the gradient
+ * transposed.
+ */
+export function matmulTranspose(out: usize, from: usize, rows: i32, cols: i32): void {
+  const rowBytes = <usize>cols << 2;
+  const outBytes = <usize>rows << 2;
+  let i = 0;
+  for (; i + 4 <= rows; i += 4) {
+    const src = from + <usize>i * rowBytes;
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const at = src + (<usize>j << 2);
+      transpose4(
+        v128.load(at), v128.load(at + rowBytes), v128.load(at + rowBytes * 2), v128.load(at + rowBytes * 3),
+        out + <usize>j * outBytes + (<usize>i << 2), outBytes,
+      );
+    }
+    for (; j < cols; j++) {
+      for (let r = 0; r < 4; r++) store<f32>(out + <usize>j * outBytes + (<usize>(i + r) << 2), load<f32>(src + <usize>r * rowBytes + (<usize>j << 2)));
+    }
+  }
+  for (; i < rows; i++) {
+    for (let j = 0; j < cols; j++) store<f32>(out + <usize>j * outBytes + (<usize>i << 2), load<f32>(from + <usize>i * rowBytes + (<usize>j << 2)));
+  }
 }
