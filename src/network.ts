@@ -129,7 +129,9 @@ export class Network {
     }
     this.lastInput = x;
     let a = x;
-    for (const layer of this.layers) a = layer.forward(a, training);
+    // An indexed loop: for...of would allocate an iterator on every batch.
+    const layers = this.layers;
+    for (let i = 0; i < layers.length; i++) a = layers[i].forward(a, training);
     return a;
   }
 

@@ -3,6 +3,8 @@ import type { Loss } from './losses/loss.js';
 import type { Network } from './network.js';
 import type { Optimizer } from './optimizers/optimizer.js';
 import type { Random } from './random.js';
+import type { Backend } from './backend/backend.js';
+import type { Param } from './layers/layer.js';
 import { reuseTensor, type Tensor } from './tensor.js';
 
 export interface BatchEvent {
@@ -80,17 +82,12 @@ export class DivergedError extends Error {
  * and then, so that an AbortSignal, a progress bar or a page stays live.
  */
 export async function fit(network: Network, data: Dataset, options: FitOptions): Promise<FitResult> {
-  const { loss, optimizer, epochs, batchSize } = options;
+  const { loss, epochs, batchSize } = options;
   checkFit(network, data, options);
   const random = options.random ?? network.random;
-  const backend = network.backend;
   const order = new Int32Array(data.length);
-  // No batch holds more rows than the data, whatever batch size was asked for.
-  const labels = new Int32Array(Math.min(batchSize, data.length));
-  const guesses = new Int32Array(Math.min(batchSize, data.length));
   const params = network.params();
-  let x: Tensor | undefined;
-  let target: Tensor | undefined;
+  const runner = new BatchRunner(network, data, options, order);
   const history: EpochEvent[] = [];
   const stopping = options.earlyStopping;
   let best = Infinity;
@@ -99,7 +96,6 @@ export async function fit(network: Network, data: Dataset, options: FitOptions):
   let bestWeights: Float32Array[] | undefined;
   let stoppedEarly = false;
   const batches = Math.ceil(data.length / batchSize);
-  let lastYield = now();
 
   for (let epoch = options.firstEpoch ?? 1; epoch <= epochs; epoch++) {
     // Each epoch shuffles from the same starting order, so that the generator's state alone
@@ -107,39 +103,13 @@ export async function fit(network: Network, data: Dataset, options: FitOptions):
     for (let i = 0; i < order.length; i++) order[i] = i;
     if (options.shuffle ?? true) random.shuffle(order);
     const started = now();
-    let lossSum = 0;
-    let correct = 0;
-    for (let batch = 0; batch < batches; batch++) {
-      if (now() - lastYield > 40) {
-        await yieldToEventLoop();
-        lastYield = now();
-      }
-      options.signal?.throwIfAborted();
-      const start = batch * batchSize;
-      const rows = Math.min(batchSize, data.length - start);
-      // Only the last batch of an epoch may differ in size: reuse the buffers without building a
-      // shape for the others.
-      if (x?.rows !== rows) x = reuseTensor(backend, x, [rows, data.inputSize]);
-      if (target?.rows !== rows) target = reuseTensor(backend, target, [rows, data.classes]);
-      data.fillBatch(order, start, x, target!, labels);
-      const output = network.forward(x, true);
-      const batchLoss = network.loss(loss, target!);
-      if (!Number.isFinite(batchLoss)) throw new DivergedError(epoch, batch + 1, batchLoss);
-      backend.argmaxRows(guesses, output);
-      let batchCorrect = 0;
-      for (let i = 0; i < rows; i++) if (guesses[i] === labels[i]) batchCorrect++;
-      network.backward();
-      optimizer.step(params);
-      lossSum += batchLoss * rows;
-      correct += batchCorrect;
-      if (options.onBatch) {
-        const examples = start + rows;
-        options.onBatch({
-          epoch, batch: batch + 1, batches, loss: batchLoss, accuracy: batchCorrect / rows,
-          examples, examplesPerSecond: examples / Math.max((now() - started) / 1000, 1e-9),
-        });
-      }
+    runner.startEpoch(epoch, started);
+    for (let batch = 0; batch < batches;) {
+      batch = runner.run(batch, now() + YIELD_MILLISECONDS);
+      if (batch < batches) await yieldToEventLoop();
     }
+    const lossSum = runner.totals[LOSS_SUM];
+    const correct = runner.totals[CORRECT];
     const seconds = (now() - started) / 1000;
     let validationLoss: number | undefined;
     let validationAccuracy: number | undefined;
@@ -173,6 +143,94 @@ export async function fit(network: Network, data: Dataset, options: FitOptions):
   if (stoppedEarly && bestWeights) params.forEach((p, i) => p.value.data.set(bestWeights![i]));
   const lastEpoch = history.length ? history[history.length - 1].epoch : 0;
   return { epochs: history, stoppedEarly, bestEpoch: stoppedEarly && bestWeights ? bestEpoch : lastEpoch };
+}
+
+/** Milliseconds of training between two yields to the event loop. */
+const YIELD_MILLISECONDS = 40;
+// The runner's totals for the epoch: Σ batch loss · rows, and examples classified right.
+const LOSS_SUM = 0;
+const CORRECT = 1;
+
+/**
+ * fit's batches, run in a plain function between yields to the event loop: an async function
+ * keeps its variables in a heap object across awaits, where every number it stores would be
+ * boxed anew, batch after batch. The totals live in a Float64Array for the same reason.
+ */
+class BatchRunner {
+  readonly totals = new Float64Array(2);
+  private readonly backend: Backend;
+  private readonly params: Param[];
+  private readonly batches: number;
+  // No batch holds more rows than the data, whatever batch size was asked for.
+  private readonly labels: Int32Array;
+  private readonly guesses: Int32Array;
+  private x: Tensor | undefined;
+  private target: Tensor | undefined;
+  private epoch = 0;
+  private started = 0;
+  /** Batches between readings of the clock, and the last reading. */
+  private stride = 1;
+  private lastClock = now();
+
+  constructor(
+    private readonly network: Network, private readonly data: Dataset, private readonly options: FitOptions,
+    private readonly order: Int32Array,
+  ) {
+    this.backend = network.backend;
+    this.params = network.params();
+    this.batches = Math.ceil(data.length / options.batchSize);
+    this.labels = new Int32Array(Math.min(options.batchSize, data.length));
+    this.guesses = new Int32Array(Math.min(options.batchSize, data.length));
+  }
+
+  startEpoch(epoch: number, started: number): void {
+    this.epoch = epoch;
+    this.started = started;
+    this.totals.fill(0);
+  }
+
+  /** Trains batches from `batch` on until the clock passes `until`; returns the next batch. */
+  run(batch: number, until: number): number {
+    const { network, data, options, backend, labels, guesses } = this;
+    const batchSize = options.batchSize;
+    for (; batch < this.batches; batch++) {
+      options.signal?.throwIfAborted();
+      const start = batch * batchSize;
+      const rows = Math.min(batchSize, data.length - start);
+      // Only the last batch of an epoch may differ in size: reuse the buffers without building a
+      // shape for the others.
+      if (this.x?.rows !== rows) this.x = reuseTensor(backend, this.x, [rows, data.inputSize]);
+      if (this.target?.rows !== rows) this.target = reuseTensor(backend, this.target, [rows, data.classes]);
+      const x = this.x;
+      const target = this.target;
+      data.fillBatch(this.order, start, x, target, labels);
+      const output = network.forward(x, true);
+      const batchLoss = network.loss(options.loss, target);
+      if (!Number.isFinite(batchLoss)) throw new DivergedError(this.epoch, batch + 1, batchLoss);
+      backend.argmaxRows(guesses, output);
+      let batchCorrect = 0;
+      for (let i = 0; i < rows; i++) if (guesses[i] === labels[i]) batchCorrect++;
+      network.backward();
+      options.optimizer.step(this.params);
+      this.totals[LOSS_SUM] += batchLoss * rows;
+      this.totals[CORRECT] += batchCorrect;
+      if (options.onBatch) {
+        const examples = start + rows;
+        options.onBatch({
+          epoch: this.epoch, batch: batch + 1, batches: this.batches, loss: batchLoss, accuracy: batchCorrect / rows,
+          examples, examplesPerSecond: examples / Math.max((now() - this.started) / 1000, 1e-9),
+        });
+      }
+      // The clock is read every `stride` batches (reading it boxes a number): about every 5 ms.
+      if ((batch + 1) % this.stride === 0) {
+        const time = now();
+        this.stride = Math.max(1, Math.min(64, Math.floor((this.stride * 5) / Math.max(time - this.lastClock, 1e-3))));
+        this.lastClock = time;
+        if (time > until) return batch + 1;
+      }
+    }
+    return batch;
+  }
 }
 
 export interface Evaluation {

@@ -22,6 +22,8 @@ export interface Dataset {
 /** Writes one-hot rows: target[i, labels[i]] = 1, every other entry 0. */
 export function fillOneHot(target: Tensor, labels: Int32Array, rows: number): void {
   const classes = target.columns;
-  target.data.fill(0, 0, rows * classes);
-  for (let i = 0; i < rows; i++) target.data[i * classes + labels[i]] = 1;
+  const data = target.data;
+  // A loop, not fill(0): on a shared WebAssembly memory's arrays fill takes a slow path.
+  for (let i = 0; i < rows * classes; i++) data[i] = 0;
+  for (let i = 0; i < rows; i++) data[i * classes + labels[i]] = 1;
 }

@@ -28,16 +28,16 @@ export class KernelThreads {
   /** The job's float64 arguments. */
   private readonly reals: Float64Array;
   private generation = 0;
-  /** Recent milliseconds the main thread worked on its own strips, and waited for the others'. */
-  private recentWorking = 0;
-  private recentWaiting = 0;
   /** Calls shared since the last pause, calls left to run alone, and how long the next pause is. */
   private sharedSinceRest = 0;
   private resting = 0;
   private restLength = FIRST_REST;
-  /** Milliseconds the main thread spent on its own strips, and waiting for the others', this product. */
-  private working = 0;
-  private waiting = 0;
+  /**
+   * Milliseconds the main thread spent on its own strips and waiting for the others' (this call,
+   * WORKING and WAITING; recent calls, RECENT_WORKING and RECENT_WAITING). A Float64Array, as
+   * numbers in an object's fields would be boxed anew on every call.
+   */
+  private readonly clock = new Float64Array(4);
 
   private constructor(count: number, workers: WorkerHandle[], job: Int32Array, reals: Float64Array) {
     this.count = count;
@@ -79,8 +79,8 @@ export class KernelThreads {
     // Columns when there are enough of them (strips then pack disjoint parts of b), else rows.
     const byColumns = n >= 16 * this.count || n >= m;
     this.setProduct(out, a, b, m, n, k, transposeA, transposeB, accumulate, 0);
-    this.working = 0;
-    this.waiting = 0;
+    this.clock[WORKING] = 0;
+    this.clock[WAITING] = 0;
     if (byColumns) this.share(kernels, scratch, PANELS_BY_COLUMNS, Math.ceil(n / 8), 8, n);
     else this.share(kernels, scratch, PANELS_BY_ROWS, Math.ceil(m / 4), 4, m);
     this.judge();
@@ -96,8 +96,8 @@ export class KernelThreads {
   ): void {
     this.setProduct(out, a, b, m, n, k, transposeA, transposeB, accumulate, packed);
     const panels = kernels.matmulRowsPanels(n);
-    this.working = 0;
-    this.waiting = 0;
+    this.clock[WORKING] = 0;
+    this.clock[WAITING] = 0;
     if (m >= ROWS_TO_SPLIT_ROWS) {
       // Many rows: pack the panels between the threads, then share out the rows, each thread
       // reading every panel (from its own cache, after the first rows).
@@ -119,8 +119,8 @@ export class KernelThreads {
     job[M] = rows;
     job[N] = width;
     job[K] = height;
-    this.working = 0;
-    this.waiting = 0;
+    this.clock[WORKING] = 0;
+    this.clock[WAITING] = 0;
     this.share(kernels, scratch, DESKEW, rows, 1, rows);
     this.judge();
   }
@@ -138,8 +138,8 @@ export class KernelThreads {
     this.reals[0] = learningRate;
     this.reals[1] = momentum;
     this.reals[2] = weightDecay;
-    this.working = 0;
-    this.waiting = 0;
+    this.clock[WORKING] = 0;
+    this.clock[WAITING] = 0;
     // Strips of whole SIMD vectors (4 parameters), the last one taking the remainder.
     this.share(kernels, scratch, SGD_STEP, Math.ceil(count / 4), 4, count);
     this.judge();
@@ -184,11 +184,14 @@ export class KernelThreads {
     const started = performance.now();
     runStrips(kernels, job, this.reals, this.generation, scratch);
     const ownDone = performance.now();
-    while (Atomics.load(job, DONE) !== strips) {
-      if (performance.now() - ownDone > 60_000) throw new Error('wasm backend: a worker thread stopped answering');
+    // Reading the clock costs more than a turn of this loop, so it is read every 4096 turns.
+    for (let turns = 1; Atomics.load(job, DONE) !== strips; turns++) {
+      if ((turns & 4095) === 0 && performance.now() - ownDone > 60_000) {
+        throw new Error('wasm backend: a worker thread stopped answering');
+      }
     }
-    this.working += ownDone - started;
-    this.waiting += performance.now() - ownDone;
+    this.clock[WORKING] += ownDone - started;
+    this.clock[WAITING] += performance.now() - ownDone;
   }
 
   /**
@@ -208,14 +211,15 @@ export class KernelThreads {
 
   /** Folds the call just shared into the recent totals, and pauses sharing if it is not paying. */
   private judge(): void {
-    this.recentWorking = this.recentWorking * (1 - RECENT) + this.working * RECENT;
-    this.recentWaiting = this.recentWaiting * (1 - RECENT) + this.waiting * RECENT;
+    const clock = this.clock;
+    clock[RECENT_WORKING] = clock[RECENT_WORKING] * (1 - RECENT) + clock[WORKING] * RECENT;
+    clock[RECENT_WAITING] = clock[RECENT_WAITING] * (1 - RECENT) + clock[WAITING] * RECENT;
     this.sharedSinceRest++;
-    if (this.sharedSinceRest >= WARMED_UP && this.recentWaiting > this.recentWorking) {
+    if (this.sharedSinceRest >= WARMED_UP && clock[RECENT_WAITING] > clock[RECENT_WORKING]) {
       this.resting = this.restLength;
       this.restLength = Math.min(this.restLength * 2, LONGEST_REST);
-      this.recentWorking = 0;
-      this.recentWaiting = 0;
+      clock[RECENT_WORKING] = 0;
+      clock[RECENT_WAITING] = 0;
       this.sharedSinceRest = 0;
     } else if (this.sharedSinceRest >= FORGIVEN_AFTER) {
       this.restLength = FIRST_REST;
@@ -228,6 +232,11 @@ export class KernelThreads {
   }
 }
 
+// The clock's slots.
+const WORKING = 0;
+const WAITING = 1;
+const RECENT_WORKING = 2;
+const RECENT_WAITING = 3;
 /** Weight of the latest call in the recent totals of working and waiting (about the last 30). */
 const RECENT = 1 / 32;
 /** Calls shared before the recent totals count (a first wait for sleeping workers is expected). */
