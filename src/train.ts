@@ -96,6 +96,7 @@ export async function fit(network: Network, data: Dataset, options: FitOptions):
   let bestWeights: Float32Array[] | undefined;
   let stoppedEarly = false;
   const batches = Math.ceil(data.length / batchSize);
+  let lastYield = now();
 
   for (let epoch = options.firstEpoch ?? 1; epoch <= epochs; epoch++) {
     // Each epoch shuffles from the same starting order, so that the generator's state alone
@@ -105,8 +106,12 @@ export async function fit(network: Network, data: Dataset, options: FitOptions):
     const started = now();
     runner.startEpoch(epoch, started);
     for (let batch = 0; batch < batches;) {
-      batch = runner.run(batch, now() + YIELD_MILLISECONDS);
-      if (batch < batches) await yieldToEventLoop();
+      batch = runner.run(batch, lastYield + YIELD_MILLISECONDS);
+      // run returns early when the time is up, or at the end of the epoch, which may be sooner.
+      if (now() > lastYield + YIELD_MILLISECONDS) {
+        await yieldToEventLoop();
+        lastYield = now();
+      }
     }
     const lossSum = runner.totals[LOSS_SUM];
     const correct = runner.totals[CORRECT];
