@@ -19,6 +19,7 @@ export interface KernelExports {
   matmulRowsSuit(a: number, m: number, k: number): boolean;
   matmulRowsPackedBytes(n: number, k: number): number;
   matmulRowsPanels(n: number): number;
+  matmulFewDepths(out: number, a: number, b: number, m: number, n: number, k: number, accumulate: boolean): void;
   matmulRowsGather(
     out: number, a: number, b: number, m: number, n: number, k: number, accumulate: boolean, lists: number,
   ): void;

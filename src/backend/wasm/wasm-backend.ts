@@ -56,6 +56,8 @@ const THREADED_PARAMETERS = 1 << 15;
  */
 const GATHER_ROWS = 3;
 const GATHER_DEPTHS = 4000;
+/** Weight gradients over at most this many examples take matmulFewDepths (assembly/matmul-small.as). */
+const FEW_DEPTHS = 16;
 /** Products of at most this many multiply-adds take matmul's small path (assembly/matmul-small.as). */
 const SMALL_WORK = 8192;
 /** How long an idle worker spins before it sleeps (see KernelThreads). */
@@ -197,6 +199,10 @@ export class WasmBackend implements Backend {
     const shared = this.pool !== undefined && m * n * k >= THREADED_WORK && this.pool.shouldShare();
     if (m <= GATHER_ROWS && !transposeA && transposeB && m * n * k > SMALL_WORK && m * k <= GATHER_DEPTHS) {
       this.kernels.matmulRowsGather(address(out), address(a), address(b), m, n, k, accumulate, this.scratch);
+      return;
+    }
+    if (transposeA && !transposeB && k <= FEW_DEPTHS && m * n * k > SMALL_WORK) {
+      this.kernels.matmulFewDepths(address(out), address(a), address(b), m, n, k, accumulate);
       return;
     }
     if (m * n * k > SMALL_WORK) {

@@ -2,6 +2,7 @@
 // calls. Pointers are byte addresses in the imported memory; counts are numbers of float32s.
 
 export { matmul, matmulScratchBytes } from './matmul';
+export { matmulFewDepths } from './matmul-small';
 export {
   matmulRowsSuit, matmulRowsPanels, matmulRowsPack, matmulRowsCompute, matmulRowsPackedBytes, matmulRowsGather,
   matmulTranspose,

@@ -5,7 +5,7 @@
 // f32x4 accumulators. matmul's tiles of four rows skip only the depths all four rows leave zero
 // (39% of depths are kept for MNIST digits, against 19% of pixels), but they go faster on dense
 // rows, which share each value of op(B) they load between four rows.
-import { loadPartial, loadSums, madd, nonFinite, storeSums, transpose4 } from './vector';
+import { allFinite, loadPartial, loadSums, madd, nonFinite, storeSums, transpose4 } from './vector';
 
 /**
  * Columns of op(B) in a full panel, and so in a tile: six accumulators of four lanes. V8 loads
@@ -436,23 +436,6 @@ export function matmulRowsGather(
   return v128.load32_lane(at + stride * 3, v, 3);
 }
 
-/**
- * Whether all `count` floats from `at` are finite: the largest exponent field among them (taken
- * as integers, four at a time) is not all ones.
- */
-function allFinite(at: usize, count: usize): bool {
-  const exponent = i32x4.splat(0x7f800000);
-  let largest0 = i32x4.splat(0);
-  let largest1 = i32x4.splat(0);
-  const end = at + (count << 2);
-  let p = at;
-  for (; p + 64 <= end; p += 64) {
-    largest0 = i32x4.max_u(largest0, i32x4.max_u(v128.and(v128.load(p), exponent), v128.and(v128.load(p, 16), exponent)));
-    largest1 = i32x4.max_u(largest1, i32x4.max_u(v128.and(v128.load(p, 32), exponent), v128.and(v128.load(p, 48), exponent)));
-  }
-  for (; p < end; p += 4) largest0 = i32x4.max_u(largest0, v128.and(v128.load32_zero(p), exponent));
-  return !v128.any_true(i32x4.eq(i32x4.max_u(largest0, largest1), exponent));
-}
 
 /**
  * out [cols, rows] = inᵀ for in [rows, cols], 4×4 blocks at a time. The row-list kernel computes

@@ -1,7 +1,7 @@
 // The matrix kernel for small products (a few thousand multiply-adds, like the video network's
 // 16×16 layers), where packing panels and listing zeros cost more than the arithmetic: op(B) is
 // copied once into a plain [k, n] block, and each row of C is computed 16 columns at a time.
-import { loadSums, madd, storeSums } from './vector';
+import { allFinite, loadPartial, loadSums, madd, storeSums } from './vector';
 
 /** Products of at most this many multiply-adds go through matmulSmall. */
 export const SMALL_WORK: i64 = 8192;
@@ -63,3 +63,79 @@ export function matmulSmall(
   }
 }
 
+
+/** Depths matmulFewDepths takes at most: one bit each in a 32-bit mask. */
+export const FEW_DEPTHS: i32 = 16;
+
+/**
+ * out = aᵀ·b, or out += aᵀ·b when `accumulate`, for a [k, m] and b [k, n] as stored with few
+ * depths k (at most FEW_DEPTHS): the weight gradient dyᵀ·x of a small batch, such as the video
+ * network's 10 digits. Neither operand is packed: a column of C's 24 is the sum over the depths
+ * of a[p, i] times b's row p, both read in place, and depths where b's 24 values are all zero
+ * (most of a digit's rows of pixels) are left out, as long as a is all finite (0·Inf is NaN). Each
+ * element's sum runs over the depths in increasing order, so the bits are matmul's.
+ */
+export function matmulFewDepths(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, accumulate: bool): void {
+  const every = <i32>((<u64>1 << <u64>k) - 1);
+  const skip = allFinite(a, <usize>m * k);
+  const rowB = <usize>n << 2;
+  const rowA = <usize>m << 2;
+  const zero = f32x4.splat(0);
+  let j = 0;
+  for (; j + 24 <= n; j += 24) {
+    // The depths whose 24 values of b are not all zero (NaN is not zero).
+    let depths = every;
+    if (skip) {
+      depths = 0;
+      let at = b + (<usize>j << 2);
+      for (let p = 0; p < k; p++) {
+        const any = v128.or(
+          v128.or(f32x4.ne(v128.load(at), zero), f32x4.ne(v128.load(at, 16), zero)),
+          v128.or(
+            v128.or(f32x4.ne(v128.load(at, 32), zero), f32x4.ne(v128.load(at, 48), zero)),
+            v128.or(f32x4.ne(v128.load(at, 64), zero), f32x4.ne(v128.load(at, 80), zero)),
+          ),
+        );
+        depths |= <i32>v128.any_true(any) << p;
+        at += rowB;
+      }
+    }
+    const top = b + (<usize>j << 2);
+    for (let i = 0; i < m; i++) {
+      const at = c + ((<usize>i * n + j) << 2);
+      let c0 = loadSums(at, 0, 24, accumulate), c1 = loadSums(at, 1, 24, accumulate);
+      let c2 = loadSums(at, 2, 24, accumulate), c3 = loadSums(at, 3, 24, accumulate);
+      let c4 = loadSums(at, 4, 24, accumulate), c5 = loadSums(at, 5, 24, accumulate);
+      for (let left = depths; left != 0; left &= left - 1) {
+        const p = <usize>ctz(left);
+        const x = v128.load32_splat(a + p * rowA + (<usize>i << 2));
+        const row = top + p * rowB;
+        c0 = madd(x, v128.load(row), c0);
+        c1 = madd(x, v128.load(row, 16), c1);
+        c2 = madd(x, v128.load(row, 32), c2);
+        c3 = madd(x, v128.load(row, 48), c3);
+        c4 = madd(x, v128.load(row, 64), c4);
+        c5 = madd(x, v128.load(row, 80), c5);
+      }
+      storeSums(at, 0, 24, c0);
+      storeSums(at, 1, 24, c1);
+      storeSums(at, 2, 24, c2);
+      storeSums(at, 3, 24, c3);
+      storeSums(at, 4, 24, c4);
+      storeSums(at, 5, 24, c5);
+    }
+  }
+  // The last columns four at a time, every depth.
+  for (; j < n; j += 4) {
+    const lanes = min(4, n - j);
+    for (let i = 0; i < m; i++) {
+      const at = c + ((<usize>i * n + j) << 2);
+      let sum = loadSums(at, 0, lanes, accumulate);
+      for (let p = 0; p < k; p++) {
+        const x = v128.load32_splat(a + <usize>p * rowA + (<usize>i << 2));
+        sum = madd(x, loadPartial(b + <usize>p * rowB + (<usize>j << 2), lanes), sum);
+      }
+      storeSums(at, 0, lanes, sum);
+    }
+  }
+}

@@ -90,3 +90,21 @@
   v128.store(dst + step * 2, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
   v128.store(dst + step * 3, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
 }
+
+/**
+ * Whether all `count` floats from `at` are finite: the largest exponent field among them (taken
+ * as integers, four at a time) is not all ones.
+ */
+export function allFinite(at: usize, count: usize): bool {
+  const exponent = i32x4.splat(0x7f800000);
+  let largest0 = i32x4.splat(0);
+  let largest1 = i32x4.splat(0);
+  const end = at + (count << 2);
+  let p = at;
+  for (; p + 64 <= end; p += 64) {
+    largest0 = i32x4.max_u(largest0, i32x4.max_u(v128.and(v128.load(p), exponent), v128.and(v128.load(p, 16), exponent)));
+    largest1 = i32x4.max_u(largest1, i32x4.max_u(v128.and(v128.load(p, 32), exponent), v128.and(v128.load(p, 48), exponent)));
+  }
+  for (; p < end; p += 4) largest0 = i32x4.max_u(largest0, v128.and(v128.load32_zero(p), exponent));
+  return !v128.any_true(i32x4.eq(i32x4.max_u(largest0, largest1), exponent));
+}
