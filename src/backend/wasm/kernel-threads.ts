@@ -79,8 +79,6 @@ export class KernelThreads {
     // Columns when there are enough of them (strips then pack disjoint parts of b), else rows.
     const byColumns = n >= 16 * this.count || n >= m;
     this.setProduct(out, a, b, m, n, k, transposeA, transposeB, accumulate, 0);
-    this.clock[WORKING] = 0;
-    this.clock[WAITING] = 0;
     if (byColumns) this.share(kernels, scratch, PANELS_BY_COLUMNS, Math.ceil(n / 8), 8, n);
     else this.share(kernels, scratch, PANELS_BY_ROWS, Math.ceil(m / 4), 4, m);
     this.judge();
@@ -96,8 +94,6 @@ export class KernelThreads {
   ): void {
     this.setProduct(out, a, b, m, n, k, transposeA, transposeB, accumulate, packed);
     const panels = kernels.matmulRowsPanels(n);
-    this.clock[WORKING] = 0;
-    this.clock[WAITING] = 0;
     if (m >= ROWS_TO_SPLIT_ROWS) {
       // Many rows: pack the panels between the threads, then share out the rows, each thread
       // reading every panel (from its own cache, after the first rows).
@@ -113,14 +109,7 @@ export class KernelThreads {
 
   /** Deskews rows images of x into y (see assembly/deskew.as), shared out in strips of images. */
   deskew(kernels: KernelExports, y: number, x: number, rows: number, width: number, height: number, scratch: number): void {
-    const job = this.job;
-    job[OUT] = y;
-    job[A] = x;
-    job[M] = rows;
-    job[N] = width;
-    job[K] = height;
-    this.clock[WORKING] = 0;
-    this.clock[WAITING] = 0;
+    this.setProduct(y, x, 0, rows, width, height, false, false, false, 0);
     this.share(kernels, scratch, DESKEW, rows, 1, rows);
     this.judge();
   }
@@ -145,10 +134,16 @@ export class KernelThreads {
     this.judge();
   }
 
+  /**
+   * Writes a call's operands into the job's words (for deskew, rows images of N×K pixels from A
+   * into OUT) and starts the call's clock.
+   */
   private setProduct(
     out: number, a: number, b: number, m: number, n: number, k: number,
     transposeA: boolean, transposeB: boolean, accumulate: boolean, packed: number,
   ): void {
+    this.clock[WORKING] = 0;
+    this.clock[WAITING] = 0;
     const job = this.job;
     job[OUT] = out;
     job[A] = a;
