@@ -77,10 +77,13 @@ export function checkRowVector(kernel: string, matrix: Tensor, row: Tensor): voi
 export function checkDeskew(y: Tensor, x: Tensor, width: number, height: number): void {
   checkMatrix('deskew', 'x', x);
   checkSameShape('deskew', y, x);
-  if (!Number.isInteger(width) || width < 1 || !Number.isInteger(height) || height < 1 || x.shape[1] !== width * height) {
+  const whole = Number.isInteger(width) && width >= 1 && Number.isInteger(height) && height >= 1;
+  if (!whole || x.shape[1] !== width * height) {
     throw new RangeError(`deskew: x ${describe(x)} does not hold images of ${width}×${height} pixels`);
   }
-  if (y.data.buffer === x.data.buffer && overlaps(y, x)) throw new RangeError('deskew: y must not share memory with x');
+  if (y.data.buffer === x.data.buffer && overlaps(y, x)) {
+    throw new RangeError('deskew: y must not share memory with x');
+  }
 }
 
 function overlaps(x: Tensor, y: Tensor): boolean {

@@ -43,7 +43,9 @@ export class Dense implements Layer {
     this.input = x;
     // The same batch size as last time (the usual case) reuses z without building a shape.
     const rows = x.shape[0];
-    const z = this.output?.shape[0] === rows ? this.output : reuseTensor(this.backend, this.output, [rows, this.outputs]);
+    const z = this.output?.shape[0] === rows
+      ? this.output
+      : reuseTensor(this.backend, this.output, [rows, this.outputs]);
     this.backend.matmul(z, x, this.weights.value, false, true);
     this.backend.addRowVector(z, z, this.bias.value);
     this.output = z;

@@ -67,7 +67,8 @@ export class KernelThreads {
       throw error;
     }
     return new KernelThreads(
-      count, workers, new Int32Array(heap.current, control, JOB_WORDS), new Float64Array(heap.current, control + REALS, JOB_REALS),
+      count, workers, new Int32Array(heap.current, control, JOB_WORDS),
+      new Float64Array(heap.current, control + REALS, JOB_REALS),
     );
   }
 
@@ -108,7 +109,9 @@ export class KernelThreads {
   }
 
   /** Deskews rows images of x into y (see assembly/deskew.as), shared out in strips of images. */
-  deskew(kernels: KernelExports, y: number, x: number, rows: number, width: number, height: number, scratch: number): void {
+  deskew(
+    kernels: KernelExports, y: number, x: number, rows: number, width: number, height: number, scratch: number,
+  ): void {
     this.setProduct(y, x, 0, rows, width, height, false, false, false, 0);
     this.share(kernels, scratch, DESKEW, rows, 1, rows);
     this.judge();
@@ -332,11 +335,15 @@ function runStrips(
         break;
       case 5: { // DESKEW: M images of N×K pixels
         const bytes = n * k * 4;
-        kernels.deskew(job[3] + first * bytes, job[4] + first * bytes, end - first, n, k, scratch, kernels.matmulScratchBytes());
+        const rows = end - first;
+        kernels.deskew(job[3] + first * bytes, job[4] + first * bytes, rows, n, k, scratch, kernels.matmulScratchBytes());
         break;
       }
-      case 6: // SGD_STEP: value OUT, grad A, velocity B, Nesterov in FLAGS; reals learning rate, momentum, decay
-        kernels.sgdStep(job[3] + first * 4, job[4] + first * 4, job[5] + first * 4, end - first, reals[0], reals[1], (flags & 1) !== 0, reals[2]);
+      case 6: // SGD_STEP: value OUT, grad A, velocity B, Nesterov in FLAGS; reals rate, momentum, decay
+        kernels.sgdStep(
+          job[3] + first * 4, job[4] + first * 4, job[5] + first * 4, end - first,
+          reals[0], reals[1], (flags & 1) !== 0, reals[2],
+        );
         break;
     }
     Atomics.add(job, 2, 1); // DONE

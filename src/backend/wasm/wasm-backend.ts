@@ -207,8 +207,11 @@ export class WasmBackend implements Backend {
     }
     if (m * n * k > SMALL_WORK) {
       if (!transposeA && this.kernels.matmulRowsSuit(address(a), m, k)) {
-        if (this.rowList(address(out), address(a), address(b), m, n, k, false, transposeB, accumulate, shared)) return;
-      } else if (transposeA && !transposeB && k >= TRANSPOSED_DEPTH && this.kernels.matmulRowsSuit(address(b), k, n)) {
+        const done = this.rowList(address(out), address(a), address(b), m, n, k, false, transposeB, accumulate, shared);
+        if (done) return;
+      } else if (
+        transposeA && !transposeB && k >= TRANSPOSED_DEPTH && this.kernels.matmulRowsSuit(address(b), k, n)
+      ) {
         // A weight gradient dyᵀ·x whose x is mostly zeros: computed as (xᵀ·dy)ᵀ, listing the
         // columns of x, into a buffer then transposed into place.
         const buffer = this.transposedFor(m * n);
@@ -243,7 +246,9 @@ export class WasmBackend implements Backend {
     const packed = this.packedFor(n, k);
     if (packed < 0) return false;
     if (shared) {
-      this.pool!.matmulRows(this.kernels, out, a, b, m, n, k, transposeA, transposeB, accumulate, packed, this.scratch);
+      this.pool!.matmulRows(
+        this.kernels, out, a, b, m, n, k, transposeA, transposeB, accumulate, packed, this.scratch,
+      );
       return true;
     }
     const panels = this.kernels.matmulRowsPanels(n);

@@ -357,9 +357,9 @@ export function matmulRowsCompute(
 
 /**
  * Whether the row-list kernel should compute a [m, k] (stored so; transposed, its columns, which
- * are as sparse) times anything: when the first rows sampled are mostly zeros, which it skips row by row where matmul's tiles of four
- * rows would only skip the depths that all four rows leave zero (for MNIST digits, 19% of
- * pixels against 39% of depths).
+ * are as sparse) times anything: when the first rows sampled are mostly zeros, which it skips row
+ * by row where matmul's tiles of four rows would only skip the depths that all four rows leave
+ * zero (for MNIST digits, 19% of pixels against 39% of depths).
  */
 export function matmulRowsSuit(a: usize, m: i32, k: i32): bool {
   const rows = min(m, 16);
@@ -458,10 +458,14 @@ export function matmulTranspose(out: usize, from: usize, rows: i32, cols: i32): 
       );
     }
     for (; j < cols; j++) {
-      for (let r = 0; r < 4; r++) store<f32>(out + <usize>j * outBytes + (<usize>(i + r) << 2), load<f32>(src + <usize>r * rowBytes + (<usize>j << 2)));
+      for (let r = 0; r < 4; r++) {
+        store<f32>(out + <usize>j * outBytes + (<usize>(i + r) << 2), load<f32>(src + <usize>r * rowBytes + (<usize>j << 2)));
+      }
     }
   }
   for (; i < rows; i++) {
-    for (let j = 0; j < cols; j++) store<f32>(out + <usize>j * outBytes + (<usize>i << 2), load<f32>(from + <usize>i * rowBytes + (<usize>j << 2)));
+    for (let j = 0; j < cols; j++) {
+      store<f32>(out + <usize>j * outBytes + (<usize>i << 2), load<f32>(from + <usize>i * rowBytes + (<usize>j << 2)));
+    }
   }
 }

@@ -16,9 +16,13 @@ export function sgdStep(
   const pairs = <usize>(count >> 1) << 3;
   // Nesterov or not is decided once, outside the loop.
   if (nesterov) {
-    for (let at: usize = 0; at < pairs; at += 8) sgdTwo(value + at, grad + at, velocity + at, learningRate, momentum, true, weightDecay);
+    for (let at: usize = 0; at < pairs; at += 8) {
+      sgdTwo(value + at, grad + at, velocity + at, learningRate, momentum, true, weightDecay);
+    }
   } else {
-    for (let at: usize = 0; at < pairs; at += 8) sgdTwo(value + at, grad + at, velocity + at, learningRate, momentum, false, weightDecay);
+    for (let at: usize = 0; at < pairs; at += 8) {
+      sgdTwo(value + at, grad + at, velocity + at, learningRate, momentum, false, weightDecay);
+    }
   }
   if (count & 1) sgdOne(value + pairs, grad + pairs, velocity + pairs, learningRate, momentum, nesterov, weightDecay);
 }
