@@ -49,8 +49,8 @@ async function backendsToCompare(): Promise<Backend[]> {
   const list: Backend[] = [new ReferenceBackend()];
   for (const variant of supportedVariants()) {
     for (const threads of threadCounts) {
-      const options: WasmBackendOptions & { threads?: number } = { variant };
-      if (threads > 1) options.threads = threads;
+      // Threads named every time: the backend's default ('auto') takes every core.
+      const options: WasmBackendOptions = { variant, threads };
       list.push(await createWasmBackend(options));
     }
   }
