@@ -28,16 +28,16 @@ export class KernelThreads {
   /** The job's float64 arguments. */
   private readonly reals: Float64Array;
   private generation = 0;
-  /** Calls shared since the last pause, calls left to run alone, and how long the next pause is. */
-  private sharedSinceRest = 0;
-  private resting = 0;
-  private restLength = FIRST_REST;
   /**
-   * Milliseconds the main thread spent on its own strips and waiting for the others' (this call,
-   * WORKING and WAITING; recent calls, RECENT_WORKING and RECENT_WAITING). A Float64Array, as
-   * numbers in an object's fields would be boxed anew on every call.
+   * For each call site and size (see decide), in STAT_SLOTS float64s: the main thread's recent
+   * milliseconds of work on its own strips and of waiting for the others' (running averages),
+   * calls shared since the last pause, calls left in the pause, and how long the next pause is.
    */
-  private readonly clock = new Float64Array(4);
+  private readonly stats = new Float64Array(SITES * SIZES * STAT_SLOTS);
+  /** The stats' offset of the call decide() last let share, or −1. */
+  private decided = -1;
+  /** This call's milliseconds of the main thread's own work and of waiting for the others. */
+  private readonly clock = new Float64Array(2);
 
   private constructor(count: number, workers: WorkerHandle[], job: Int32Array, reals: Float64Array) {
     this.count = count;
@@ -130,17 +130,12 @@ export class KernelThreads {
     this.reals[0] = learningRate;
     this.reals[1] = momentum;
     this.reals[2] = weightDecay;
-    this.clock[WORKING] = 0;
-    this.clock[WAITING] = 0;
     // Strips of whole SIMD vectors (4 parameters), the last one taking the remainder.
     this.share(kernels, scratch, SGD_STEP, Math.ceil(count / 4), 4, count);
     this.judge();
   }
 
-  /**
-   * Writes a call's operands into the job's words (for deskew, rows images of N×K pixels from A
-   * into OUT) and starts the call's clock.
-   */
+  /** Writes a call's operands into the job's words (for deskew: rows images, N×K, from A into OUT). */
   private setProduct(
     out: number, a: number, b: number, m: number, n: number, k: number,
     transposeA: boolean, transposeB: boolean, accumulate: boolean, packed: number,
@@ -174,53 +169,62 @@ export class KernelThreads {
     job[UNIT] = unit;
     job[SIZE] = size;
     job[STRIPS] = strips;
+    const started = performance.now();
     Atomics.store(job, DONE, 0);
     this.generation = (this.generation + 1) & 0x7fff;
     Atomics.store(job, NEXT, this.generation << 16);
     Atomics.store(job, GENERATION, this.generation);
     Atomics.notify(job, GENERATION);
-    const started = performance.now();
     runStrips(kernels, job, this.reals, this.generation, scratch);
-    const ownDone = performance.now();
+    const waitStarted = performance.now();
+    this.clock[WORKING] += waitStarted - started;
     // Reading the clock costs more than a turn of this loop, so it is read every 4096 turns.
     for (let turns = 1; Atomics.load(job, DONE) !== strips; turns++) {
-      if ((turns & 4095) === 0 && performance.now() - ownDone > 60_000) {
+      if ((turns & 4095) === 0 && performance.now() - waitStarted > 60_000) {
         throw new Error('wasm backend: a worker thread stopped answering');
       }
     }
-    this.clock[WORKING] += ownDone - started;
-    this.clock[WAITING] += performance.now() - ownDone;
+    this.clock[WAITING] += performance.now() - waitStarted;
   }
 
   /**
-   * Whether the next call should be shared. When other programs keep the machine busy, the
-   * operating system sets a worker aside for a time slice (milliseconds) now and then, often in
-   * the middle of a strip, and the main thread waits far longer than sharing saves. So sharing
-   * pauses, for a while, once the main thread's recent waits add up to more than its recent work,
-   * when it would have finished sooner alone (on a quiet machine they come to half of it or less:
-   * a worker works from colder caches); each pause that follows soon after the last one lasts
-   * twice as long.
+   * Whether the next call from call site `site` (a number below SITES), doing `work` units of
+   * work, should be shared. When other programs keep the machine busy, the operating system sets
+   * a worker aside for a time slice (milliseconds) now and then, often in the middle of a strip,
+   * and the main thread waits far longer than sharing saves. So each site and size of call (by
+   * powers of two) pauses its sharing, for 256 of its calls, once the main thread's recent waits
+   * (a running average over about 30 calls) outweigh its recent work: it would have finished
+   * sooner alone. A pause that follows soon after the last lasts twice as long, up to 8192 calls.
    */
-  shouldShare(): boolean {
-    if (this.resting === 0) return true;
-    this.resting--;
-    return false;
+  decide(site: number, work: number): boolean {
+    const size = Math.min(SIZES - 1, Math.max(0, Math.floor(Math.log2(work))));
+    const at = (site * SIZES + size) * STAT_SLOTS;
+    this.decided = -1;
+    if (this.stats[at + RESTING] > 0) {
+      this.stats[at + RESTING]--;
+      return false;
+    }
+    this.decided = at;
+    return true;
   }
 
-  /** Folds the call just shared into the recent totals, and pauses sharing if it is not paying. */
+  /** Folds the call just shared into its site and size's recent totals; pauses if not paying. */
   private judge(): void {
-    const clock = this.clock;
-    clock[RECENT_WORKING] = clock[RECENT_WORKING] * (1 - RECENT) + clock[WORKING] * RECENT;
-    clock[RECENT_WAITING] = clock[RECENT_WAITING] * (1 - RECENT) + clock[WAITING] * RECENT;
-    this.sharedSinceRest++;
-    if (this.sharedSinceRest >= WARMED_UP && clock[RECENT_WAITING] > clock[RECENT_WORKING]) {
-      this.resting = this.restLength;
-      this.restLength = Math.min(this.restLength * 2, LONGEST_REST);
-      clock[RECENT_WORKING] = 0;
-      clock[RECENT_WAITING] = 0;
-      this.sharedSinceRest = 0;
-    } else if (this.sharedSinceRest >= FORGIVEN_AFTER) {
-      this.restLength = FIRST_REST;
+    const at = this.decided;
+    if (at < 0) return;
+    const stats = this.stats;
+    stats[at + RECENT_WORKING] = stats[at + RECENT_WORKING] * (1 - RECENT) + this.clock[WORKING] * RECENT;
+    stats[at + RECENT_WAITING] = stats[at + RECENT_WAITING] * (1 - RECENT) + this.clock[WAITING] * RECENT;
+    stats[at + SHARED]++;
+    if (stats[at + REST_LENGTH] === 0) stats[at + REST_LENGTH] = FIRST_REST;
+    if (stats[at + SHARED] >= WARMED_UP && stats[at + RECENT_WAITING] > stats[at + RECENT_WORKING]) {
+      stats[at + RESTING] = stats[at + REST_LENGTH];
+      stats[at + REST_LENGTH] = Math.min(stats[at + REST_LENGTH] * 2, LONGEST_REST);
+      stats[at + RECENT_WORKING] = 0;
+      stats[at + RECENT_WAITING] = 0;
+      stats[at + SHARED] = 0;
+    } else if (stats[at + SHARED] >= FORGIVEN_AFTER) {
+      stats[at + REST_LENGTH] = FIRST_REST;
     }
   }
 
@@ -230,18 +234,26 @@ export class KernelThreads {
   }
 }
 
+/** Call sites, and sizes of call (log₂ of its work), that decide() tells apart. */
+const SITES = 8;
+const SIZES = 48;
+// A site and size's stats.
+const RECENT_WORKING = 0;
+const RECENT_WAITING = 1;
+const SHARED = 2;
+const RESTING = 3;
+const REST_LENGTH = 4;
+const STAT_SLOTS = 5;
 // The clock's slots.
 const WORKING = 0;
 const WAITING = 1;
-const RECENT_WORKING = 2;
-const RECENT_WAITING = 3;
-/** Weight of the latest call in the recent totals of working and waiting (about the last 30). */
+/** Weight of the latest call in the recent totals (about the last 30 calls count). */
 const RECENT = 1 / 32;
-/** Calls shared before the recent totals count (a first wait for sleeping workers is expected). */
+/** Calls shared before the recent totals count (the first waits for sleeping workers). */
 const WARMED_UP = 16;
 /** Calls run alone in the first pause, and at most in any; pauses double up to that. */
 const FIRST_REST = 256;
-const LONGEST_REST = 16384;
+const LONGEST_REST = 8192;
 /** Calls shared without a pause after which the next pause is a first one again. */
 const FORGIVEN_AFTER = 4096;
 
@@ -336,7 +348,8 @@ function runStrips(
       case 5: { // DESKEW: M images of N×K pixels
         const bytes = n * k * 4;
         const rows = end - first;
-        kernels.deskew(job[3] + first * bytes, job[4] + first * bytes, rows, n, k, scratch, kernels.matmulScratchBytes());
+        const scratchBytes = kernels.matmulScratchBytes();
+        kernels.deskew(job[3] + first * bytes, job[4] + first * bytes, rows, n, k, scratch, scratchBytes);
         break;
       }
       case 6: // SGD_STEP: value OUT, grad A, velocity B, Nesterov in FLAGS; reals rate, momentum, decay

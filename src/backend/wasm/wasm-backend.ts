@@ -26,7 +26,7 @@ export interface WasmBackendOptions {
    * threads − 1 workers on shared memory, each computing whole strips of the call, so that
    * results are the same bits for any thread count. Needs shared memory (in browsers, a
    * cross-origin isolated page). 'auto' (default): in Node, with shared memory, one per core up to
-   * four (sharing pauses by itself while other programs keep the cores busy: see KernelThreads);
+   * four (each kind of call pauses its sharing while it does not pay: see KernelThreads);
    * elsewhere 1, as a page's own work may need the other cores.
    */
   threads?: number | 'auto';
@@ -60,6 +60,12 @@ const GATHER_DEPTHS = 4000;
 const FEW_DEPTHS = 16;
 /** Products of at most this many multiply-adds take matmul's small path (assembly/matmul-small.as). */
 const SMALL_WORK = 8192;
+// Call sites whose sharing KernelThreads.decide judges apart.
+const PANELS = 0;
+const ROWS = 1;
+const TRANSPOSED = 2;
+const DESKEW = 3;
+const SGD = 4;
 /** How long an idle worker spins before it sleeps (see KernelThreads). */
 const WORKER_SPIN_MILLISECONDS = 0.5;
 
@@ -196,18 +202,21 @@ export class WasmBackend implements Backend {
       this.staged('matmul', [out, a, b, transposeA, transposeB, accumulate], [out]);
       return;
     }
-    const shared = this.pool !== undefined && m * n * k >= THREADED_WORK && this.pool.shouldShare();
-    if (m <= GATHER_ROWS && !transposeA && transposeB && m * n * k > SMALL_WORK && m * k <= GATHER_DEPTHS) {
+    const work = m * n * k;
+    if (m <= GATHER_ROWS && !transposeA && transposeB && work > SMALL_WORK && m * k <= GATHER_DEPTHS) {
       this.kernels.matmulRowsGather(address(out), address(a), address(b), m, n, k, accumulate, this.scratch);
       return;
     }
-    if (transposeA && !transposeB && k <= FEW_DEPTHS && m * n * k > SMALL_WORK) {
+    if (transposeA && !transposeB && k <= FEW_DEPTHS && work > SMALL_WORK) {
       this.kernels.matmulFewDepths(address(out), address(a), address(b), m, n, k, accumulate);
       return;
     }
-    if (m * n * k > SMALL_WORK) {
+    const pool = work >= THREADED_WORK ? this.pool : undefined;
+    if (work > SMALL_WORK) {
       if (!transposeA && this.kernels.matmulRowsSuit(address(a), m, k)) {
-        const done = this.rowList(address(out), address(a), address(b), m, n, k, false, transposeB, accumulate, shared);
+        const done = this.rowList(
+          pool, ROWS, address(out), address(a), address(b), m, n, k, false, transposeB, accumulate,
+        );
         if (done) return;
       } else if (
         transposeA && !transposeB && k >= TRANSPOSED_DEPTH && this.kernels.matmulRowsSuit(address(b), k, n)
@@ -217,43 +226,44 @@ export class WasmBackend implements Backend {
         const buffer = this.transposedFor(m * n);
         if (buffer >= 0) {
           if (accumulate) this.kernels.matmulTranspose(buffer, address(out), m, n);
-          if (this.rowList(buffer, address(b), address(a), n, m, k, true, false, accumulate, shared)) {
+          if (this.rowList(pool, TRANSPOSED, buffer, address(b), address(a), n, m, k, true, false, accumulate)) {
             this.kernels.matmulTranspose(address(out), buffer, n, m);
             return;
           }
         }
       }
     }
-    if (shared) {
-      this.pool!.matmul(
+    if (pool?.decide(PANELS, work)) {
+      pool!.matmul(
         this.kernels, address(out), address(a), address(b), m, n, k, transposeA, transposeB, accumulate, this.scratch,
       );
-      return;
+    } else {
+      this.kernels.matmul(
+        address(out), address(a), address(b), m, n, k, transposeA, transposeB, accumulate, this.scratch, 0, m, 0, n,
+      );
     }
-    this.kernels.matmul(
-      address(out), address(a), address(b), m, n, k, transposeA, transposeB, accumulate, this.scratch, 0, m, 0, n,
-    );
   }
 
   /**
-   * out = op(a)·op(b) by the row-list kernel (assembly/matmul-rows.as), on every thread when
-   * `shared`; false when there is no room for its buffer, and nothing was done.
+   * out = op(a)·op(b) by the row-list kernel (assembly/matmul-rows.as), shared with `pool`'s
+   * threads when it finds that pays at call site `site`; false when there is no room for its
+   * buffer, and nothing was done.
    */
   private rowList(
-    out: number, a: number, b: number, m: number, n: number, k: number,
-    transposeA: boolean, transposeB: boolean, accumulate: boolean, shared: boolean,
+    pool: KernelThreads | undefined, site: number, out: number, a: number, b: number, m: number, n: number,
+    k: number, transposeA: boolean, transposeB: boolean, accumulate: boolean,
   ): boolean {
     const packed = this.packedFor(n, k);
     if (packed < 0) return false;
-    if (shared) {
-      this.pool!.matmulRows(
+    if (pool?.decide(site, m * n * k)) {
+      pool.matmulRows(
         this.kernels, out, a, b, m, n, k, transposeA, transposeB, accumulate, packed, this.scratch,
       );
-      return true;
+    } else {
+      const panels = this.kernels.matmulRowsPanels(n);
+      this.kernels.matmulRowsPack(b, n, k, transposeB, packed, 0, panels);
+      this.kernels.matmulRowsCompute(out, a, m, n, k, transposeA, accumulate, packed, this.scratch, 0, m, 0, panels);
     }
-    const panels = this.kernels.matmulRowsPanels(n);
-    this.kernels.matmulRowsPack(b, n, k, transposeB, packed, 0, panels);
-    this.kernels.matmulRowsCompute(out, a, m, n, k, transposeA, accumulate, packed, this.scratch, 0, m, 0, panels);
     return true;
   }
 
@@ -369,16 +379,17 @@ export class WasmBackend implements Backend {
       return this.staged('sgdStep', [value, grad, velocity, options], [value, velocity]);
     }
     const { learningRate, momentum, nesterov, weightDecay } = options;
-    if (this.pool !== undefined && value.size >= THREADED_PARAMETERS && this.pool.shouldShare()) {
-      this.pool.sgdStep(
+    const pool = value.size >= THREADED_PARAMETERS ? this.pool : undefined;
+    if (pool?.decide(SGD, value.size)) {
+      pool.sgdStep(
         this.kernels, address(value), address(grad), address(velocity), value.size, learningRate, momentum, nesterov,
         weightDecay, this.scratch,
       );
-      return;
+    } else {
+      this.kernels.sgdStep(
+        address(value), address(grad), address(velocity), value.size, learningRate, momentum, nesterov, weightDecay,
+      );
     }
-    this.kernels.sgdStep(
-      address(value), address(grad), address(velocity), value.size, learningRate, momentum, nesterov, weightDecay,
-    );
   }
 
   adamStep(value: Tensor, grad: Tensor, m: Tensor, v: Tensor, options: AdamStepOptions): void {
@@ -421,11 +432,13 @@ export class WasmBackend implements Backend {
     checkDeskew(y, x, width, height);
     if (!this.inside(y, x)) return this.staged('deskew', [y, x, width, height], [y]);
     const rows = x.shape[0];
-    if (this.pool !== undefined && rows >= THREADED_IMAGES && this.pool.shouldShare()) {
-      this.pool.deskew(this.kernels, address(y), address(x), rows, width, height, this.scratch);
-      return;
+    const pool = rows >= THREADED_IMAGES ? this.pool : undefined;
+    if (pool?.decide(DESKEW, rows)) {
+      pool.deskew(this.kernels, address(y), address(x), rows, width, height, this.scratch);
+    } else {
+      const scratchBytes = this.kernels.matmulScratchBytes();
+      this.kernels.deskew(address(y), address(x), rows, width, height, this.scratch, scratchBytes);
     }
-    this.kernels.deskew(address(y), address(x), rows, width, height, this.scratch, this.kernels.matmulScratchBytes());
   }
 
   /** y = f(x) elementwise, by `kernel`. */
@@ -545,7 +558,8 @@ function checkFloat32(backend: string, t: Tensor): void {
 
 /** Threads for 'auto': the cores Node reports, up to MOST_AUTO_THREADS; 1 outside Node. */
 function automaticThreads(): number {
-  const nodeProcess = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } }).process;
+  type NodeProcess = { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown };
+  const nodeProcess = (globalThis as { process?: NodeProcess }).process;
   if (nodeProcess?.versions?.node === undefined) return 1;
   const os = nodeProcess.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
   const cores = os?.availableParallelism?.() ?? 1;
