@@ -37,6 +37,7 @@ Options:
   --epochs N         measured epochs per workload, after a warm-up (default 3)
   --budget SECONDS   longest measured epoch; slower systems train on a slice and scale (default 15)
   --quick            1 epoch, 3 s budget, fewer inference calls, no memory or kernel runs
+                     (neither bench/kernels.ts nor bench/kernels-browser.ts, Chromium's)
   --wait-quiet SECONDS
                      on a shared machine: before each measurement wait up to this long for
                      idle cores, and measure again (twice at most) when others disturbed it
@@ -139,6 +140,10 @@ async function main(): Promise<void> {
     await settle();
     record.kernels = await runKernels();
     progress(' done\n');
+    progress('Glassbox matrix kernel in Chromium (bench/kernels-browser.ts) …');
+    await settle();
+    record.browserKernels = await runBrowserKernels();
+    progress(isSkip(record.browserKernels) ? ` skipped: ${record.browserKernels.skipped}\n` : ' done\n');
   }
   if (systems.has('glassbox')) {
     progress('glassbox train --preset fast …');
@@ -273,6 +278,19 @@ function capture(
 async function runKernels(): Promise<KernelsResult | ChildSkip> {
   const result = await capture(process.execPath, ['--import', 'tsx', 'bench/kernels.ts'], process.env, 10 * 60);
   if (result.code !== 0) return { skipped: `bench/kernels.ts failed: ${result.stderr.trim().split('\n').pop()}` };
+  return { matmul: parseMatmulRates(result.stdout), output: result.stdout };
+}
+
+/**
+ * bench/kernels-browser.ts: the same products inside Chromium, its matmul rows parsed; a skip
+ * when Chromium is missing (the child says so and exits 0) or the run fails.
+ */
+async function runBrowserKernels(): Promise<KernelsResult | ChildSkip> {
+  const script = 'bench/kernels-browser.ts';
+  const result = await capture(process.execPath, ['--import', 'tsx', script], process.env, 10 * 60);
+  if (result.code !== 0) return { skipped: `${script} failed: ${result.stderr.trim().split('\n').pop()}` };
+  const skip = /^Chromium: skipped: (.*)$/m.exec(result.stdout);
+  if (skip) return { skipped: skip[1] };
   return { matmul: parseMatmulRates(result.stdout), output: result.stdout };
 }
 

@@ -2,9 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { examplesWithinBudget, median, type ChildResult } from '../../bench/measure.js';
 import {
-  bytesPerStep, evaluateGoals, formatNumber, formatTable, parseMatmulRates, type BenchRecord, type Column,
+  bytesPerStep, evaluateGoals, formatNumber, formatReport, formatTable, parseChosenBackend, parseMatmulRates,
+  type BenchRecord, type Column,
 } from '../../bench/report.js';
 import type { MemoryResult } from '../../bench/glassbox-memory.js';
+import { matmulHeader, matmulRow, w1Products } from '../../bench/kernel-timing.js';
 
 test('median(values) takes the middle value, or the mean of the two middle ones', () => {
   assert.equal(median([3, 1, 2]), 2);
@@ -42,6 +44,20 @@ test('parseMatmulRates(output) reads the matmul rows of bench/kernels.ts and not
     { product: 'z = x·Wᵀ   [64×784]·[128×784]ᵀ', data: 'random', backend: 'reference', gflops: 1.2 },
     { product: 'z = x·Wᵀ   [64×784]·[128×784]ᵀ', data: 'random', backend: 'wasm-simd ×2 threads', gflops: 71.5 },
     { product: 'dW = dyᵀ·x [64×128]ᵀ·[64×784]', data: 'mnist', backend: 'wasm-simd', gflops: 90 },
+  ]);
+});
+
+test('parseMatmulRates(output) reads back the rows that matmulRow prints, in Node and in Chromium alike', () => {
+  const [z, dW] = w1Products;
+  // 2·64·128·784 flops in 500 µs: 25.7 GFLOP/s; 2·128·784·64 in 128.5 µs: 100.0.
+  const output = [
+    matmulHeader(),
+    matmulRow(z, 'random', 'wasm-relaxed', 500e-6),
+    matmulRow(dW, 'mnist', 'wasm-simd', 128.45e-6),
+  ];
+  assert.deepEqual(parseMatmulRates(output.join('\n')), [
+    { product: z.name, data: 'random', backend: 'wasm-relaxed', gflops: 25.7 },
+    { product: dW.name, data: 'mnist', backend: 'wasm-simd', gflops: 100.0 },
   ]);
 });
 
@@ -116,4 +132,51 @@ test('formatTable(record) marks time-boxed cells with * and disturbed cells with
   assert.deepEqual(cells.slice(0, 6), ['W1 epoch (s)', '0.300', '0.200', '0.600*', '0.500', '10.0†']);
   // Ratios use Glassbox's faster column (0.2 s): ÷ 0.6, ÷ 0.5, ÷ 10.
   assert.deepEqual(cells.slice(6), ['0.333×', '0.400×', '0.0200×']);
+});
+
+// What bench/kernels-browser.ts prints: the build createWasmBackend chose, and both builds' rows.
+const chromiumOutput = [
+  'Chromium 156.0.8078.79 (headless), one thread; createWasmBackend() chose wasm-relaxed; median of 15 timings',
+  'load average 0.2, 0.3, 0.4 on 2 cores; page cross-origin isolated, clock step 5.0 µs',
+  '',
+  'matmul at W1 shapes                      data                 backend    GFLOP/s     µs/call',
+  'z = x·Wᵀ   [64×784]·[128×784]ᵀ         random            wasm-relaxed       52.0         247',
+  'z = x·Wᵀ   [64×784]·[128×784]ᵀ         random               wasm-simd       60.0         214',
+  'z = x·Wᵀ   [64×784]·[128×784]ᵀ          mnist            wasm-relaxed       20.0         642',
+  'dW = dyᵀ·x [64×128]ᵀ·[64×784]          random            wasm-relaxed       48.0         268',
+  'dx = dy·W  [64×128]·[128×784]          random            wasm-relaxed       44.1         291',
+  'dx = dy·W  [64×128]·[128×784]          random               wasm-simd       47.0         273',
+].join('\n');
+
+function chromiumGoal(browserKernels: BenchRecord['browserKernels']) {
+  const goals = evaluateGoals({ ...record(), browserKernels });
+  return goals.find((g) => g.goal.startsWith('matmul at W1 shapes ≥ 45 GFLOP/s, 1 thread, Chromium'))!;
+}
+
+test('parseChosenBackend(output) reads the build bench/kernels-browser.ts says createWasmBackend chose', () => {
+  assert.equal(parseChosenBackend(chromiumOutput), 'wasm-relaxed');
+  assert.equal(parseChosenBackend('matmul at W1 shapes  data  backend'), undefined);
+});
+
+test('evaluateGoals(record) judges Chromium by the slowest product of the build a page gets, on random data', () => {
+  const goal = chromiumGoal({ matmul: parseMatmulRates(chromiumOutput), output: chromiumOutput });
+  // dx on wasm-relaxed (44.1) is the slowest; wasm-simd's faster dx and z are not what a page runs,
+  // and the digits' 20.0 is not random data.
+  assert.equal(goal.met, false);
+  assert.equal(goal.measured, '44.1 GFLOP/s (z 52.0, dW 48.0, dx 44.1)');
+  assert.equal(goal.gap, 'needs 1.02× better');
+});
+
+test('evaluateGoals(record) leaves the Chromium goal open, with the reason, when Chromium was skipped', () => {
+  const goal = chromiumGoal({ skipped: '/usr/bin/chromium is missing' });
+  assert.equal(goal.met, undefined);
+  assert.equal(goal.measured, 'not measured: /usr/bin/chromium is missing');
+  assert.equal(chromiumGoal(undefined).measured, 'not measured');
+});
+
+test('formatReport(record) gives the Chromium printout its own section', () => {
+  const report = formatReport({ ...record(), browserKernels: { matmul: [], output: chromiumOutput } });
+  const section = report.indexOf('## Matrix kernel in Chromium (bench/kernels-browser.ts)');
+  assert.ok(section > 0);
+  assert.ok(report.indexOf('createWasmBackend() chose wasm-relaxed') > section);
 });
