@@ -3,7 +3,7 @@
  * through the public API: bench/kernels.ts's matmul table, measured inside a page.
  *
  *   node --import tsx bench/kernels-browser.ts
- *   node --import tsx bench/kernels-browser.ts --repeats 5
+ *   node --import tsx bench/kernels-browser.ts --repeats 5 --chromium /usr/bin/chromium
  *
  * The page comes from a server on 127.0.0.1 with the same cross-origin isolation headers as the
  * web app (so its clock steps by microseconds rather than by 100 µs, and its memory is shared as
@@ -24,14 +24,15 @@ import { loadMnist } from '../cli/mnist-files.js';
 import { FIRST_DIGIT, matmulHeader } from './kernel-timing.js';
 import type { PageRequest, PageResult } from './kernels-page.js';
 
-const chromiumPath = '/usr/bin/chromium';
 const here = dirname(fileURLToPath(import.meta.url));
 
 const { values: flags } = parseArgs({
   options: {
     repeats: { type: 'string', default: '15' },
+    chromium: { type: 'string', default: '/usr/bin/chromium' },
   },
 });
+const chromiumPath = flags.chromium!;
 const repeats = Number(flags.repeats);
 if (!Number.isInteger(repeats) || repeats < 1) {
   process.stderr.write(`kernels-browser: --repeats must be a whole number ≥ 1; got "${flags.repeats}"\n`);
