@@ -340,6 +340,13 @@ export function matmulRowsCompute(
       const block = packed + (<usize>p0 * padded << 2);
       const fromC = accumulate || p0 > 0;
       buildLists(a, m, k, transA, ic, rows, p0, kc, lists, counts, !finite);
+      if (!fromC) {
+        // A row with an empty list (a pixel no digit of the batch inks, when computing a
+        // weight gradient transposed) is all zeros: written at once, not tile by tile.
+        for (let r = 0; r < rows; r++) {
+          if (load<i32>(counts + (<usize>r << 2)) == 0) zeroRow(c + ((<usize>(ic + r) * n + j0) << 2), j1 - j0);
+        }
+      }
       for (let j = j0; j < j1; j += panelWidth(n, j)) {
         const width = panelWidth(n, j);
         const cols = min(width, n - j);
@@ -347,6 +354,7 @@ export function matmulRowsCompute(
         for (let r = 0; r < rows; r++) {
           const list = lists + <usize>r * kc * ENTRY;
           const count = load<i32>(counts + (<usize>r << 2));
+          if (count == 0 && !fromC) continue;
           const at = c + ((<usize>(ic + r) * n + j) << 2);
           if (width == PANEL) tile24(list, count, panel, at, cols, fromC);
           else if (width == 16) tile16(list, count, panel, at, cols, fromC);
@@ -355,6 +363,14 @@ export function matmulRowsCompute(
       }
     }
   }
+}
+
+/** Writes `count` float32 zeros from `at`. */
+function zeroRow(at: usize, count: i32): void {
+  const zero = f32x4.splat(0);
+  let j = 0;
+  for (; j + 4 <= count; j += 4) v128.store(at + (<usize>j << 2), zero);
+  for (; j < count; j++) store<f32>(at + (<usize>j << 2), 0);
 }
 
 /**
