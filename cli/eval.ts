@@ -22,7 +22,7 @@ Examples:
 
 export async function evalCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseCommandLine('eval', args, {
-    limit: { type: 'string' }, backend: { type: 'string' }, json: { type: 'boolean' },
+    limit: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -31,7 +31,7 @@ export async function evalCommand(args: string[]): Promise<void> {
   }
   if (positionals.length !== 1) throw new UsageError(`eval takes one MODEL file, got ${positionals.length}`);
   const limit = numberFlag('limit', values.limit, 10000, { min: 1, max: 10000, integer: true });
-  const backend = await chooseBackend(values.backend);
+  const backend = await chooseBackend(values.backend, values.threads);
   const { network } = readModel(positionals[0], backend);
   const test = loadMnist('test').slice(0, limit);
   if (network.outputSize !== 10 || network.inputSize !== 784) {
