@@ -14,14 +14,20 @@ export function sgdStep(
   learningRate: f64, momentum: f64, nesterov: bool, weightDecay: f64,
 ): void {
   const pairs = <usize>(count >> 1) << 3;
-  // Nesterov or not is decided once, outside the loop.
+  // Nesterov or not, and weight decay or none (the usual case, where g is the gradient as it
+  // is: adding 0·value changes no bits but −0, which a velocity's sum turns to +0 anyway), are
+  // decided once, outside the loop.
   if (nesterov) {
     for (let at: usize = 0; at < pairs; at += 8) {
       sgdTwo(value + at, grad + at, velocity + at, learningRate, momentum, true, weightDecay);
     }
-  } else {
+  } else if (weightDecay != 0) {
     for (let at: usize = 0; at < pairs; at += 8) {
       sgdTwo(value + at, grad + at, velocity + at, learningRate, momentum, false, weightDecay);
+    }
+  } else {
+    for (let at: usize = 0; at < pairs; at += 8) {
+      sgdTwoNoDecay(value + at, grad + at, velocity + at, learningRate, momentum);
     }
   }
   if (count & 1) sgdOne(value + pairs, grad + pairs, velocity + pairs, learningRate, momentum, nesterov, weightDecay);
@@ -38,6 +44,18 @@ export function sgdStep(
   v128.store64_lane(velocity, f32x4.demote_f64x2_zero(v), 0);
   const change = nesterov ? f64x2.sub(f64x2.mul(mu, v), f64x2.mul(rate, g)) : v;
   v128.store64_lane(value, f32x4.demote_f64x2_zero(f64x2.add(w, change)), 0);
+}
+
+/** As sgdTwo without Nesterov and without weight decay. */
+@inline function sgdTwoNoDecay(value: usize, grad: usize, velocity: usize, learningRate: f64, momentum: f64): void {
+  const w = f64x2.promote_low_f32x4(v128.load64_zero(value));
+  const g = f64x2.promote_low_f32x4(v128.load64_zero(grad));
+  const v = f64x2.sub(
+    f64x2.mul(f64x2.splat(momentum), f64x2.promote_low_f32x4(v128.load64_zero(velocity))),
+    f64x2.mul(f64x2.splat(learningRate), g),
+  );
+  v128.store64_lane(velocity, f32x4.demote_f64x2_zero(v), 0);
+  v128.store64_lane(value, f32x4.demote_f64x2_zero(f64x2.add(w, v)), 0);
 }
 
 /** The last parameter of an odd count, the same way in scalar float64. */
