@@ -16,7 +16,7 @@ export interface KernelExports {
     transposeA: boolean, transposeB: boolean, accumulate: boolean, scratch: number,
     firstRow: number, endRow: number, firstColumn: number, endColumn: number,
   ): void;
-  matmulRowsSuit(a: number, m: number, k: number): boolean;
+  matmulRowsSuit(a: number, m: number, k: number, density: number): boolean;
   matmulRowsPackedBytes(n: number, k: number): number;
   matmulRowsPanels(n: number): number;
   matmulFewDepths(out: number, a: number, b: number, m: number, n: number, k: number, accumulate: boolean): void;

@@ -45,6 +45,12 @@ const THREADED_WORK = 1 << 18;
  * mostly zeros; with fewer, each pixel's list is too short to pay for its tiles.
  */
 const TRANSPOSED_DEPTH = 32;
+/**
+ * ... and when the gradient has more rows than this: computed transposed, its rows are the
+ * columns of one narrow panel, whose tiles wait on their few sums' additions. A last layer's
+ * 10 × 128 over 64 ReLU outputs: 14.1 µs transposed, 7.7 by matmul's tiles (1 thread).
+ */
+const TRANSPOSED_NARROWEST = 16;
 /** Batches of at least this many images are deskewed on every thread (each takes a few µs). */
 const THREADED_IMAGES = 16;
 /** SGD steps over at least this many parameters run on every thread (each takes about 0.6 ns). */
@@ -60,6 +66,22 @@ const GATHER_DEPTHS = 4000;
 const FEW_DEPTHS = 16;
 /** Products of at most this many multiply-adds take matmul's small path (assembly/matmul-small.as). */
 const SMALL_WORK = 8192;
+/**
+ * ... as do products of at most this many columns (a last layer's 10 outputs), unless a is
+ * mostly zeros, when the row-list kernel takes them.
+ */
+const NARROW = 16;
+/**
+ * Below this share of non-zero values in a (not transposed), the row-list kernel computes the
+ * product: it does the same multiplications at about 70% of the tiles' speed on dense rows, and
+ * skips each row's zeros. For products of at most NARROW columns, below the second share:
+ * matmul's small path shares each load between two rows, so it takes half the time a row list
+ * takes per value (64 × 128 → 10, 1 thread: 11.1 µs by row lists on ReLU outputs with half their
+ * values zero, 9.9 by tiles, 8.4 by the small path; 10 digits × 784 → 16 20.5 by the small path
+ * and 7.6 by row lists).
+ */
+const ROWS_DENSITY = 0.65;
+const NARROW_ROWS_DENSITY = 0.35;
 // Call sites whose sharing KernelThreads.decide judges apart.
 const PANELS = 0;
 const ROWS = 1;
@@ -213,13 +235,15 @@ export class WasmBackend implements Backend {
     }
     const pool = work >= THREADED_WORK ? this.pool : undefined;
     if (work > SMALL_WORK) {
-      if (!transposeA && this.kernels.matmulRowsSuit(address(a), m, k)) {
+      const density = n > NARROW ? ROWS_DENSITY : NARROW_ROWS_DENSITY;
+      if (!transposeA && this.kernels.matmulRowsSuit(address(a), m, k, density)) {
         const done = this.rowList(
           pool, ROWS, address(out), address(a), address(b), m, n, k, false, transposeB, accumulate,
         );
         if (done) return;
       } else if (
-        transposeA && !transposeB && k >= TRANSPOSED_DEPTH && this.kernels.matmulRowsSuit(address(b), k, n)
+        transposeA && !transposeB && k >= TRANSPOSED_DEPTH && m > TRANSPOSED_NARROWEST && n > NARROW &&
+        this.kernels.matmulRowsSuit(address(b), k, n, ROWS_DENSITY)
       ) {
         // A weight gradient dyᵀ·x whose x is mostly zeros: computed as (xᵀ·dy)ᵀ, listing the
         // columns of x, into a buffer then transposed into place.

@@ -23,11 +23,6 @@ const CHUNK: i32 = 32;
  * 143 → 131 µs; 10,000 digits: 24.6 → 18.4 ms (KC 128 → 1024; KC 512 gave 129 µs and 21 ms).
  */
 const KC: i32 = 1024;
-/**
- * Below this share of non-zero values in a, the row-list kernel beats matmul's: it does the
- * same multiplications at about 70% of matmul's speed on dense rows (see tile24).
- */
-const ROWS_DENSITY: f64 = 0.65;
 /** Bytes per list entry: the depth p (i32), then a's value there (f32). */
 const ENTRY: usize = 8;
 
@@ -374,12 +369,13 @@ function zeroRow(at: usize, count: i32): void {
 }
 
 /**
- * Whether the row-list kernel should compute a [m, k] (stored so; transposed, its columns, which
- * are as sparse) times anything: when the first rows sampled are mostly zeros, which it skips row
- * by row where matmul's tiles of four rows would only skip the depths that all four rows leave
- * zero (for MNIST digits, 19% of pixels against 39% of depths).
+ * Whether the first rows of a [m, k] (stored so; transposed, its columns, which are as sparse)
+ * hold non-zero values in less than `density` of their places: whether the row-list kernel
+ * should compute a times anything, skipping its zeros row by row where matmul's tiles of four
+ * rows would only skip the depths that all four rows leave zero (for MNIST digits, 19% of pixels
+ * against 39% of depths). The caller chooses the share (see wasm-backend.ts).
  */
-export function matmulRowsSuit(a: usize, m: i32, k: i32): bool {
+export function matmulRowsSuit(a: usize, m: i32, k: i32, density: f64): bool {
   const rows = min(m, 16);
   const count = <usize>rows * k;
   let nonZero = i32x4.splat(0);
@@ -389,7 +385,7 @@ export function matmulRowsSuit(a: usize, m: i32, k: i32): bool {
   let total = i32x4.extract_lane(nonZero, 0) + i32x4.extract_lane(nonZero, 1) +
     i32x4.extract_lane(nonZero, 2) + i32x4.extract_lane(nonZero, 3);
   for (; at < end; at += 4) total += load<f32>(a + at) != 0 ? 1 : 0;
-  return <f64>total < ROWS_DENSITY * <f64>count;
+  return <f64>total < density * <f64>count;
 }
 
 /** Rows of a that matmulRowsGather takes at most: for more, packing op(b) once costs less. */

@@ -5,6 +5,12 @@ import { allFinite, loadPartial, loadSums, madd, storeSums } from './vector';
 
 /** Products of at most this many multiply-adds go through matmulSmall. */
 export const SMALL_WORK: i64 = 8192;
+/**
+ * So do products of at most this many columns (a last layer's 10 outputs), however large: their
+ * 4×8 tiles or row lists would fill one narrow panel, and its few sums' additions would keep
+ * each value waiting, while here two rows share every load (see NARROW in wasm-backend.ts).
+ */
+export const NARROW: i32 = 16;
 
 /** Columns of the copied op(B) per row: n rounded up to 16, so that tiles read whole vectors. */
 @inline function paddedWidth(n: i32): i32 {
@@ -36,31 +42,80 @@ export function matmulSmall(
   // Where op(a)[i, p] lives: a[i, p], or a[p, i] when transposed.
   const rowStep: usize = transA ? 4 : <usize>k << 2;
   const depthStep: usize = transA ? <usize>m << 2 : 4;
-  for (let i = i0; i < i1; i++) {
-    const aRow = a + <usize>i * rowStep;
-    const cRow = c + ((<usize>i * n) << 2);
+  // Two rows at a time where two are left: each sum waits on its own last addition, so two
+  // rows' sums in flight keep the adders busy twice as long per value of op(b) loaded.
+  let i = i0;
+  for (; i + 2 <= i1; i += 2) {
     for (let j = j0; j < j1; j += 16) {
-      const cols = min(16, j1 - j);
-      const at = cRow + (<usize>j << 2);
-      let c0 = loadSums(at, 0, cols, accumulate), c1 = loadSums(at, 1, cols, accumulate);
-      let c2 = loadSums(at, 2, cols, accumulate), c3 = loadSums(at, 3, cols, accumulate);
-      let from = scratch + (<usize>j << 2);
-      let x = aRow;
-      for (let p = 0; p < k; p++) {
-        const splat = v128.load32_splat(x);
-        c0 = madd(splat, v128.load(from), c0);
-        c1 = madd(splat, v128.load(from, 16), c1);
-        c2 = madd(splat, v128.load(from, 32), c2);
-        c3 = madd(splat, v128.load(from, 48), c3);
-        x += depthStep;
-        from += rowBytes;
-      }
-      storeSums(at, 0, cols, c0);
-      storeSums(at, 1, cols, c1);
-      storeSums(at, 2, cols, c2);
-      storeSums(at, 3, cols, c3);
+      smallTile2(a + <usize>i * rowStep, rowStep, depthStep, scratch + (<usize>j << 2), rowBytes, k,
+        c + ((<usize>i * n + j) << 2), <usize>n << 2, min(16, j1 - j), accumulate);
     }
   }
+  for (; i < i1; i++) {
+    for (let j = j0; j < j1; j += 16) {
+      smallTile1(a + <usize>i * rowStep, depthStep, scratch + (<usize>j << 2), rowBytes, k,
+        c + ((<usize>i * n + j) << 2), min(16, j1 - j), accumulate);
+    }
+  }
+}
+
+/**
+ * One row of C, 16 columns from `at`: the sums over every depth of op(a)'s value (from x,
+ * depthStep bytes apart) times the copied op(b)'s row (from `from`, rowBytes apart).
+ */
+@inline function smallTile1(
+  x: usize, depthStep: usize, from: usize, rowBytes: usize, k: i32, at: usize, cols: i32, accumulate: bool,
+): void {
+  let c0 = loadSums(at, 0, cols, accumulate), c1 = loadSums(at, 1, cols, accumulate);
+  let c2 = loadSums(at, 2, cols, accumulate), c3 = loadSums(at, 3, cols, accumulate);
+  for (let p = 0; p < k; p++) {
+    const splat = v128.load32_splat(x);
+    c0 = madd(splat, v128.load(from), c0);
+    c1 = madd(splat, v128.load(from, 16), c1);
+    c2 = madd(splat, v128.load(from, 32), c2);
+    c3 = madd(splat, v128.load(from, 48), c3);
+    x += depthStep;
+    from += rowBytes;
+  }
+  storeSums(at, 0, cols, c0);
+  storeSums(at, 1, cols, c1);
+  storeSums(at, 2, cols, c2);
+  storeSums(at, 3, cols, c3);
+}
+
+/** As smallTile1, for two rows: the second's values rowStep bytes after the first's, its C cStep. */
+@inline function smallTile2(
+  x: usize, rowStep: usize, depthStep: usize, from: usize, rowBytes: usize, k: i32, at: usize, cStep: usize,
+  cols: i32, accumulate: bool,
+): void {
+  const next = at + cStep;
+  let c0 = loadSums(at, 0, cols, accumulate), c1 = loadSums(at, 1, cols, accumulate);
+  let c2 = loadSums(at, 2, cols, accumulate), c3 = loadSums(at, 3, cols, accumulate);
+  let d0 = loadSums(next, 0, cols, accumulate), d1 = loadSums(next, 1, cols, accumulate);
+  let d2 = loadSums(next, 2, cols, accumulate), d3 = loadSums(next, 3, cols, accumulate);
+  for (let p = 0; p < k; p++) {
+    const b0 = v128.load(from), b1 = v128.load(from, 16), b2 = v128.load(from, 32), b3 = v128.load(from, 48);
+    const first = v128.load32_splat(x);
+    c0 = madd(first, b0, c0);
+    c1 = madd(first, b1, c1);
+    c2 = madd(first, b2, c2);
+    c3 = madd(first, b3, c3);
+    const second = v128.load32_splat(x + rowStep);
+    d0 = madd(second, b0, d0);
+    d1 = madd(second, b1, d1);
+    d2 = madd(second, b2, d2);
+    d3 = madd(second, b3, d3);
+    x += depthStep;
+    from += rowBytes;
+  }
+  storeSums(at, 0, cols, c0);
+  storeSums(at, 1, cols, c1);
+  storeSums(at, 2, cols, c2);
+  storeSums(at, 3, cols, c3);
+  storeSums(next, 0, cols, d0);
+  storeSums(next, 1, cols, d1);
+  storeSums(next, 2, cols, d2);
+  storeSums(next, 3, cols, d3);
 }
 
 
