@@ -67,6 +67,8 @@ export interface Allocator {
  *
  * Layers keep their buffers between batches and call this on every forward pass: it allocates
  * only when a batch is larger than any seen before, so steady-state training allocates nothing.
+ * A buffer remembers the tensors it has been viewed as (see viewsOf), so that going back to an
+ * earlier shape, as fit does after each epoch's shorter last batch, builds no new tensor either.
  * The memory may hold old numbers; callers overwrite it.
  */
 export function reuseTensor(
@@ -78,18 +80,32 @@ export function reuseTensor(
   if (previous !== undefined && sameShape(previous.shape, shape)) return previous;
   const capacity = previous === undefined ? undefined : capacityOf.get(previous);
   if (capacity !== undefined && capacity.length >= size) {
-    const tensor = new Tensor(shape, capacity.subarray(0, size));
-    capacityOf.set(tensor, capacity);
-    return tensor;
+    const views = viewsOf.get(capacity)!;
+    for (let i = 0; i < views.length; i++) if (sameShape(views[i].shape, shape)) return views[i];
+    return addView(capacity, new Tensor(shape, capacity.subarray(0, size)));
   }
   const memory = allocator.alloc(size);
-  const tensor = new Tensor(shape, memory);
-  capacityOf.set(tensor, memory);
-  return tensor;
+  viewsOf.set(memory, []);
+  return addView(memory, new Tensor(shape, memory));
 }
 
 /** The whole buffer behind a reused tensor, which may be longer than the tensor itself. */
 const capacityOf = new WeakMap<Tensor, Floats>();
+/**
+ * The tensors made on each buffer by reuseTensor, newest last: a few shapes at most (a batch
+ * size and the last batch's), kept so that each shape's tensor is built once.
+ */
+const viewsOf = new WeakMap<Floats, Tensor[]>();
+/** Shapes a buffer remembers; beyond them the oldest is forgotten. */
+const MOST_VIEWS = 4;
+
+function addView(capacity: Floats, tensor: Tensor): Tensor {
+  const views = viewsOf.get(capacity)!;
+  if (views.length === MOST_VIEWS) views.shift();
+  views.push(tensor);
+  capacityOf.set(tensor, capacity);
+  return tensor;
+}
 
 export function sameShape(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;

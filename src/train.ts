@@ -82,7 +82,7 @@ export class DivergedError extends Error {
  * and then, so that an AbortSignal, a progress bar or a page stays live.
  */
 export async function fit(network: Network, data: Dataset, options: FitOptions): Promise<FitResult> {
-  const { loss, epochs, batchSize } = options;
+  const { loss, epochs } = options;
   checkFit(network, data, options);
   const random = options.random ?? network.random;
   const order = new Int32Array(data.length);
@@ -95,8 +95,6 @@ export async function fit(network: Network, data: Dataset, options: FitOptions):
   let sinceBest = 0;
   let bestWeights: Float32Array[] | undefined;
   let stoppedEarly = false;
-  const batches = Math.ceil(data.length / batchSize);
-  let lastYield = now();
 
   for (let epoch = options.firstEpoch ?? 1; epoch <= epochs; epoch++) {
     // Each epoch shuffles from the same starting order, so that the generator's state alone
@@ -104,15 +102,7 @@ export async function fit(network: Network, data: Dataset, options: FitOptions):
     for (let i = 0; i < order.length; i++) order[i] = i;
     if (options.shuffle ?? true) random.shuffle(order);
     const started = now();
-    runner.startEpoch(epoch, started);
-    for (let batch = 0; batch < batches;) {
-      batch = runner.run(batch, lastYield + YIELD_MILLISECONDS);
-      // run returns early when the time is up, or at the end of the epoch, which may be sooner.
-      if (now() > lastYield + YIELD_MILLISECONDS) {
-        await yieldToEventLoop();
-        lastYield = now();
-      }
-    }
+    await runner.trainEpoch(epoch, started);
     const lossSum = runner.totals[LOSS_SUM];
     const correct = runner.totals[CORRECT];
     const seconds = (now() - started) / 1000;
@@ -157,12 +147,24 @@ const LOSS_SUM = 0;
 const CORRECT = 1;
 
 /**
- * fit's batches, run in a plain function between yields to the event loop: an async function
+ * fit's batches, run in plain functions between yields to the event loop: an async function
  * keeps its variables in a heap object across awaits, where every number it stores would be
- * boxed anew, batch after batch. The totals live in a Float64Array for the same reason.
+ * boxed anew, batch after batch. The totals and the time of the last yield live in
+ * Float64Arrays for the same reason.
+ *
+ * An epoch is one promise. Within it, the runner yields by scheduling its own `resume` with
+ * setImmediate, which allocates little more than the runtime's record of the callback (about
+ * 150 bytes); awaiting a new promise at each yield allocated about 500 (the promise, its
+ * resolving functions, the reaction, the async function's resumption), a dozen times an epoch.
  */
 class BatchRunner {
   readonly totals = new Float64Array(2);
+  /** When fit last yielded to the event loop; it carries over from epoch to epoch. */
+  private readonly lastYield = new Float64Array([now()]);
+  /** The next batch of the epoch in progress, and how to settle the epoch's promise. */
+  private next = 0;
+  private resolveEpoch: (() => void) | undefined;
+  private rejectEpoch: ((error: unknown) => void) | undefined;
   private readonly backend: Backend;
   private readonly params: Param[];
   private readonly batches: number;
@@ -188,14 +190,48 @@ class BatchRunner {
     this.guesses = new Int32Array(Math.min(options.batchSize, data.length));
   }
 
-  startEpoch(epoch: number, started: number): void {
+  /** Trains epoch `epoch` (its order already shuffled), yielding about every 40 ms. */
+  trainEpoch(epoch: number, started: number): Promise<void> {
     this.epoch = epoch;
     this.started = started;
     this.totals.fill(0);
+    this.next = 0;
+    return new Promise((resolve, reject) => {
+      this.resolveEpoch = resolve;
+      this.rejectEpoch = reject;
+      this.advance();
+    });
+  }
+
+  /** Back from a turn of the event loop: the time since the last yield starts again. */
+  private readonly resume = (): void => {
+    this.lastYield[0] = now();
+    this.advance();
+  };
+
+  /**
+   * Trains until the time is up or the epoch is done, then yields a turn of the event loop (when
+   * the time is up, even at the end of an epoch, so that short epochs still yield every 40 ms)
+   * or settles the epoch.
+   */
+  private advance(): void {
+    try {
+      const until = this.lastYield[0] + YIELD_MILLISECONDS;
+      // run returns early when the time is up, or at the end of the epoch, which may be sooner.
+      if (this.next < this.batches) this.next = this.run(this.next, until);
+      if (now() > until) {
+        yieldToEventLoop(this.resume);
+        return;
+      }
+    } catch (error) {
+      this.rejectEpoch!(error);
+      return;
+    }
+    this.resolveEpoch!();
   }
 
   /** Trains batches from `batch` on until the clock passes `until`; returns the next batch. */
-  run(batch: number, until: number): number {
+  private run(batch: number, until: number): number {
     const { network, data, options, backend, labels, guesses } = this;
     const batchSize = options.batchSize;
     for (; batch < this.batches; batch++) {
@@ -312,8 +348,12 @@ function now(): number {
   return performance.now();
 }
 
-/** Lets timers, messages and abort events run. setImmediate (Node) avoids setTimeout's clamp. */
-function yieldToEventLoop(): Promise<void> {
+/**
+ * Lets timers, messages and abort events run, then calls `then`. setImmediate (Node) avoids
+ * setTimeout's clamp.
+ */
+function yieldToEventLoop(then: () => void): void {
   const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
-  return new Promise((resolve) => (immediate ? immediate(resolve) : setTimeout(resolve, 0)));
+  if (immediate) immediate(then);
+  else setTimeout(then, 0);
 }

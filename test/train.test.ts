@@ -70,6 +70,25 @@ test('fit(network, data) stops at the next batch when its AbortSignal fires', as
   assert.equal(seen, 10);
 });
 
+test('fit(network, data) lets timers run while it trains, so a timer can abort it', async () => {
+  const network = Network.perceptron([64, 12, 4], 'relu', 'softmax', { seed: 1 });
+  const controller = new AbortController();
+  let fired = false;
+  const timer = setTimeout(() => {
+    fired = true;
+    controller.abort();
+  }, 20);
+  await assert.rejects(
+    fit(network, data, {
+      loss: createLoss('cross-entropy'), optimizer: createOptimizer(network.backend, 'sgd', { learningRate: 0.1 }),
+      epochs: 1_000_000, batchSize: 8, signal: controller.signal,
+    }),
+    { name: 'AbortError' },
+  );
+  clearTimeout(timer);
+  assert.ok(fired);
+});
+
 test('fit(network, data) with earlyStopping stops when validation loss stalls and restores the best weights', async () => {
   const network = Network.perceptron([64, 32, 4], 'relu', 'softmax', { seed: 1 });
   // Forty examples with shuffled labels: the network can only memorise them, so validation
