@@ -90,16 +90,22 @@ export class KernelThreads {
    * op(b)'s panels into `packed` between them, then compute strips of rows.
    */
   matmulRows(
-    kernels: KernelExports, out: number, a: number, b: number, m: number, n: number, k: number,
+    kernels: KernelExports, out: number, a: number, b: number, m: number, n: number, k: number, depth: number,
     transposeA: boolean, transposeB: boolean, accumulate: boolean, packed: number, scratch: number,
   ): void {
     this.setProduct(out, a, b, m, n, k, transposeA, transposeB, accumulate, packed);
+    this.job[FLAGS] |= depth << DEPTH_SHIFT;
     const panels = kernels.matmulRowsPanels(n);
     if (m >= ROWS_TO_SPLIT_ROWS) {
       // Many rows: pack the panels between the threads, then share out the rows, each thread
       // reading every panel (from its own cache, after the first rows).
       this.share(kernels, scratch, ROWS_PACK, panels, 1, panels);
-      this.share(kernels, scratch, ROWS_COMPUTE, Math.ceil(m / ROWS_PER_UNIT), ROWS_PER_UNIT, m);
+      // Strips of about ROWS_PER_STRIP rows: a strip repeats no work of another (the panels are
+      // packed, each row is listed once), so many small strips cost nothing but their claims,
+      // and they leave little for one thread to finish alone when the other started late.
+      const units = Math.ceil(m / ROWS_PER_UNIT);
+      const strips = Math.max(Math.min(units, 2 * this.count), Math.floor(m / ROWS_PER_STRIP));
+      this.share(kernels, scratch, ROWS_COMPUTE, units, ROWS_PER_UNIT, m, strips);
     } else {
       // Few rows: each thread packs and computes its own panels, which stay in its cache; it
       // lists every row's values for itself.
@@ -257,6 +263,9 @@ const LONGEST_REST = 8192;
 /** Calls shared without a pause after which the next pause is a first one again. */
 const FORGIVEN_AFTER = 4096;
 
+/** FLAGS holds the row-list kernel's block depth above its three flag bits. */
+const DEPTH_SHIFT = 3;
+
 // The job's words.
 const GENERATION = 0;
 const NEXT = 1;
@@ -292,6 +301,13 @@ const SGD_STEP = 6;
 /** Rows per unit of the row-list kernel's strips of rows. */
 const ROWS_PER_UNIT = 16;
 /**
+ * Rows per strip of the row-list kernel, at least (with two strips per thread for fewer rows):
+ * 256 digits take about 0.5 ms on a thread, the most the main thread then waits for a worker
+ * that started its last strip late. On a quiet machine 10,000 digits × 784 → 128 on 2 threads
+ * took the same 9.3-9.6 ms in 4 strips and in 39.
+ */
+const ROWS_PER_STRIP = 256;
+/**
  * From this many rows the row-list kernel's threads share out rows rather than panels: reading
  * panels another thread packed costs each thread a copy from the other's cache, which many rows
  * repay, while listing every row in each thread (as sharing panels does) costs less for few rows.
@@ -318,6 +334,7 @@ function runStrips(
   const transposeA = (flags & 1) !== 0;
   const transposeB = (flags & 2) !== 0;
   const accumulate = (flags & 4) !== 0;
+  const depth = flags >> 3; // DEPTH_SHIFT: the row-list kernel's block depth
   for (;;) {
     const claim = Atomics.load(job, 1); // NEXT
     const strip = claim & 0xffff;
@@ -334,16 +351,19 @@ function runStrips(
         kernels.matmul(job[3], job[4], job[5], m, n, k, transposeA, transposeB, accumulate, scratch, first, end, 0, n);
         break;
       case 2: // ROWS_PACK
-        kernels.matmulRowsPack(job[5], n, k, transposeB, job[15], first, end);
+        kernels.matmulRowsPack(job[5], n, k, depth, transposeB, job[15], first, end);
         break;
       case 3: // ROWS_COMPUTE
         kernels.matmulRowsCompute(
-          job[3], job[4], m, n, k, transposeA, accumulate, job[15], scratch, first, end, 0, kernels.matmulRowsPanels(n),
+          job[3], job[4], m, n, k, depth, transposeA, accumulate, job[15], scratch, first, end, 0,
+          kernels.matmulRowsPanels(n),
         );
         break;
       case 4: // ROWS_BY_PANELS
-        kernels.matmulRowsPack(job[5], n, k, transposeB, job[15], first, end);
-        kernels.matmulRowsCompute(job[3], job[4], m, n, k, transposeA, accumulate, job[15], scratch, 0, m, first, end);
+        kernels.matmulRowsPack(job[5], n, k, depth, transposeB, job[15], first, end);
+        kernels.matmulRowsCompute(
+          job[3], job[4], m, n, k, depth, transposeA, accumulate, job[15], scratch, 0, m, first, end,
+        );
         break;
       case 5: { // DESKEW: M images of N×K pixels
         const bytes = n * k * 4;

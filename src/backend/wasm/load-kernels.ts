@@ -16,7 +16,7 @@ export interface KernelExports {
     transposeA: boolean, transposeB: boolean, accumulate: boolean, scratch: number,
     firstRow: number, endRow: number, firstColumn: number, endColumn: number,
   ): void;
-  matmulRowsSuit(a: number, m: number, k: number, density: number): boolean;
+  matmulRowsDensity(a: number, m: number, k: number): number;
   matmulRowsPackedBytes(n: number, k: number): number;
   matmulRowsPanels(n: number): number;
   matmulFewDepths(out: number, a: number, b: number, m: number, n: number, k: number, accumulate: boolean): void;
@@ -24,11 +24,13 @@ export interface KernelExports {
     out: number, a: number, b: number, m: number, n: number, k: number, accumulate: boolean, lists: number,
   ): void;
   matmulRowsPack(
-    b: number, n: number, k: number, transposeB: boolean, packed: number, firstPanel: number, endPanel: number,
+    b: number, n: number, k: number, depth: number, transposeB: boolean, packed: number, firstPanel: number,
+    endPanel: number,
   ): void;
   matmulRowsCompute(
-    out: number, a: number, m: number, n: number, k: number, transposeA: boolean, accumulate: boolean,
-    packed: number, scratch: number, firstRow: number, endRow: number, firstPanel: number, endPanel: number,
+    out: number, a: number, m: number, n: number, k: number, depth: number, transposeA: boolean,
+    accumulate: boolean, packed: number, scratch: number, firstRow: number, endRow: number, firstPanel: number,
+    endPanel: number,
   ): void;
   matmulTranspose(out: number, from: number, rows: number, columns: number): void;
   addRowVector(out: number, a: number, row: number, rows: number, n: number): void;

@@ -4,7 +4,7 @@
 export { matmul, matmulScratchBytes } from './matmul';
 export { matmulFewDepths } from './matmul-small';
 export {
-  matmulRowsSuit, matmulRowsPanels, matmulRowsPack, matmulRowsCompute, matmulRowsPackedBytes, matmulRowsGather,
+  matmulRowsDensity, matmulRowsPanels, matmulRowsPack, matmulRowsCompute, matmulRowsPackedBytes, matmulRowsGather,
   matmulTranspose,
 } from './matmul-rows';
 export { addRowVector, sumRows, multiply } from './arithmetic';

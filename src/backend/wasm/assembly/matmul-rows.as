@@ -16,13 +16,10 @@ const PANEL: i32 = 24;
 /** Rows of op(A) whose lists are built at once. */
 const CHUNK: i32 = 32;
 /**
- * Depths per block. A tile reads 24 floats of op(B) for each value of A, at depths the list
- * decides, so op(B) should come from near caches; but each block costs every row's tile a start
- * (loading and storing its sums) per panel. A whole MNIST depth (784: a panel of 75 KiB, in the
- * L2 cache) in one block was faster than blocks that fit L1: 1 thread, 64 digits × 784 → 128:
- * 143 → 131 µs; 10,000 digits: 24.6 → 18.4 ms (KC 128 → 1024; KC 512 gave 129 µs and 21 ms).
+ * The most depths per block (the caller chooses the block depth: see rowsBlockDepth in
+ * wasm-backend.ts): what each thread's lists hold, for CHUNK rows.
  */
-const KC: i32 = 1024;
+const MOST_DEPTH: i32 = 1024;
 /** Bytes per list entry: the depth p (i32), then a's value there (f32). */
 const ENTRY: usize = 8;
 
@@ -48,11 +45,6 @@ function packedBytes(n: i32, kc: i32): usize {
   return <usize>(j + panelWidth(n, j)) * <usize>kc * 4;
 }
 
-/** Depths per block for depth k: equal blocks no longer than KC, so that no block is a sliver. */
-@inline function blockDepth(k: i32): i32 {
-  const blocks = (k + KC - 1) / KC;
-  return (k + blocks - 1) / blocks;
-}
 
 /**
  * Bytes of the packed op(B) for a product with n columns and depth k: each depth block holds
@@ -64,7 +56,7 @@ export function matmulRowsPackedBytes(n: i32, k: i32): usize {
 }
 
 /** Bytes of one thread's lists: CHUNK rows of up to a block's depths each, and their lengths. */
-export const ROWS_LIST_BYTES: usize = <usize>CHUNK * <usize>KC * ENTRY + <usize>CHUNK * 4;
+export const ROWS_LIST_BYTES: usize = <usize>CHUNK * <usize>MOST_DEPTH * ENTRY + <usize>CHUNK * 4;
 
 @inline function paddedColumns(n: i32): usize {
   return packedBytes(n, 1) >> 2;
@@ -84,15 +76,16 @@ export function matmulRowsPanels(n: i32): i32 {
 }
 
 /**
- * Packs panels [firstPanel, endPanel) of op(B) [k, n], every depth, into `packed` (see
- * matmulRowsPackedBytes): in the block of depths [p0, p0 + kc), the panel of column j starts
+ * Packs panels [firstPanel, endPanel) of op(B) [k, n], every depth, in blocks of `depth` depths
+ * (the last one shorter), into `packed` (see matmulRowsPackedBytes): in the block of depths
+ * [p0, p0 + kc), the panel of column j starts
  * j·kc floats in and holds, for each depth, its width's values op(B)[p, j ..], zero past column
  * n. Also writes each panel's flag: 1 when all its values are finite (the check adds vectors
  * first, so huge finite values may count as not finite: that only turns skipping off). Threads
  * may pack disjoint ranges of panels at once.
  */
 export function matmulRowsPack(
-  b: usize, n: i32, k: i32, transB: bool, packed: usize, firstPanel: i32, endPanel: i32,
+  b: usize, n: i32, k: i32, depth: i32, transB: bool, packed: usize, firstPanel: i32, endPanel: i32,
 ): void {
   let j0 = 0;
   for (let q = 0; q < firstPanel; q++) j0 += panelWidth(n, j0);
@@ -100,7 +93,6 @@ export function matmulRowsPack(
   for (let q = firstPanel; q < endPanel; q++) j1 += panelWidth(n, j1);
   j1 = min(j1, n);
   const zero = f32x4.splat(0);
-  const depth = blockDepth(k);
   const padded = paddedColumns(n);
   const flags = packed + padded * <usize>k * 4;
   for (let j = j0; j < j1; j += panelWidth(n, j)) {
@@ -301,7 +293,7 @@ function tile8(list: usize, count: i32, panel: usize, c: usize, cols: i32, fromC
 /**
  * Rows [i0, i1) and panels [firstPanel, endPanel) of out = op(a)·op(b), or out += op(a)·op(b)
  * when `accumulate`: op(a) [m, k], op(b) [k, n] with those panels already packed by
- * matmulRowsPack, out [m, n], row-major, all pointers to float32. `lists` holds ROWS_LIST_BYTES
+ * matmulRowsPack in blocks of `depth` (at most MOST_DEPTH), out [m, n], row-major, all pointers to float32. `lists` holds ROWS_LIST_BYTES
  * bytes of this thread's own (the start of its matmul scratch).
  * Each element's sum runs over the depths in increasing order, zeros of a left out (adding an
  * exact zero changes no sum's bits, and they are left out only when the panels are all finite,
@@ -309,11 +301,10 @@ function tile8(list: usize, count: i32, panel: usize, c: usize, cols: i32, fromC
  * rows and panels.
  */
 export function matmulRowsCompute(
-  c: usize, a: usize, m: i32, n: i32, k: i32, transA: bool, accumulate: bool, packed: usize, lists: usize,
-  i0: i32, i1: i32, firstPanel: i32, endPanel: i32,
+  c: usize, a: usize, m: i32, n: i32, k: i32, depth: i32, transA: bool, accumulate: bool, packed: usize,
+  lists: usize, i0: i32, i1: i32, firstPanel: i32, endPanel: i32,
 ): void {
   if (i1 <= i0 || endPanel <= firstPanel) return;
-  const depth = blockDepth(k);
   const padded = paddedColumns(n);
   const flags = packed + padded * <usize>k * 4;
   let j0 = 0;
@@ -369,13 +360,13 @@ function zeroRow(at: usize, count: i32): void {
 }
 
 /**
- * Whether the first rows of a [m, k] (stored so; transposed, its columns, which are as sparse)
- * hold non-zero values in less than `density` of their places: whether the row-list kernel
- * should compute a times anything, skipping its zeros row by row where matmul's tiles of four
- * rows would only skip the depths that all four rows leave zero (for MNIST digits, 19% of pixels
- * against 39% of depths). The caller chooses the share (see wasm-backend.ts).
+ * The share of non-zero values in the first rows of a [m, k] (stored so; transposed, its
+ * columns, which are as sparse): whether the row-list kernel should compute a times anything,
+ * skipping its zeros row by row where matmul's tiles of four rows would only skip the depths that
+ * all four rows leave zero (for MNIST digits, 19% of pixels against 39% of depths), and how
+ * deep its blocks should be (see wasm-backend.ts).
  */
-export function matmulRowsSuit(a: usize, m: i32, k: i32, density: f64): bool {
+export function matmulRowsDensity(a: usize, m: i32, k: i32): f64 {
   const rows = min(m, 16);
   const count = <usize>rows * k;
   let nonZero = i32x4.splat(0);
@@ -385,7 +376,7 @@ export function matmulRowsSuit(a: usize, m: i32, k: i32, density: f64): bool {
   let total = i32x4.extract_lane(nonZero, 0) + i32x4.extract_lane(nonZero, 1) +
     i32x4.extract_lane(nonZero, 2) + i32x4.extract_lane(nonZero, 3);
   for (; at < end; at += 4) total += load<f32>(a + at) != 0 ? 1 : 0;
-  return <f64>total < density * <f64>count;
+  return <f64>total / <f64>count;
 }
 
 /** Rows of a that matmulRowsGather takes at most: for more, packing op(b) once costs less. */
