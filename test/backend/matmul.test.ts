@@ -131,8 +131,8 @@ for (const backend of backends) {
     });
 
     test('matmul matches the reference for one to three rows times a transposed b (one digit through a layer)', () => {
-      // A few rows gather b in place on the WebAssembly backend: 16 columns at a time, then the
-      // rest one at a time; a non-finite b turns skipping off.
+      // A few rows take dot products with b's rows on the WebAssembly backend: four rows of b at
+      // a time, then the rest one at a time; depths past a multiple of four one at a time.
       let seed = 700;
       for (const [m, n, k] of [[1, 128, 784], [2, 37, 300], [3, 16, 999]] as const) {
         for (const accumulate of [false, true]) {

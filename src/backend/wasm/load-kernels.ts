@@ -20,9 +20,7 @@ export interface KernelExports {
   matmulRowsPackedBytes(n: number, k: number): number;
   matmulRowsPanels(n: number): number;
   matmulFewDepths(out: number, a: number, b: number, m: number, n: number, k: number, accumulate: boolean): void;
-  matmulRowsGather(
-    out: number, a: number, b: number, m: number, n: number, k: number, accumulate: boolean, lists: number,
-  ): void;
+  matmulDot(out: number, a: number, b: number, m: number, n: number, k: number, accumulate: boolean): void;
   matmulRowsPack(
     b: number, n: number, k: number, depth: number, transposeB: boolean, packed: number, firstPanel: number,
     endPanel: number,

@@ -56,12 +56,10 @@ const THREADED_IMAGES = 16;
 /** SGD steps over at least this many parameters run on every thread (each takes about 0.6 ns). */
 const THREADED_PARAMETERS = 1 << 15;
 /**
- * A layer's weighted sums for up to this many rows gather the weights in place
- * (assembly/matmul-rows.as, matmulRowsGather), as long as the rows hold at most GATHER_DEPTHS
- * values (what the thread's list buffer holds).
+ * A layer's weighted sums for up to this many rows (one digit at a time) are dot products of
+ * contiguous rows (assembly/matmul-dot.as), summed in another order than the other kernels'.
  */
-const GATHER_ROWS = 3;
-const GATHER_DEPTHS = 4000;
+const DOT_ROWS = 3;
 /** Weight gradients over at most this many examples take matmulFewDepths (assembly/matmul-small.as). */
 const FEW_DEPTHS = 16;
 /** Products of at most this many multiply-adds take matmul's small path (assembly/matmul-small.as). */
@@ -154,16 +152,19 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
  * interface allows: a sum whose partial sums overflow float32 (two products of 1e30·1e30 of
  * opposite sign) is NaN here and may be finite in the reference, which sums in float64.
  *
- * Matrix products take one of three kernels. The main one (assembly/matmul.as) packs panels of
+ * Matrix products take one of four kernels. The main one (assembly/matmul.as) packs panels of
  * 4 rows of op(a) and 8 columns of op(b) and computes 4×8 tiles in eight f32x4 accumulators. It
  * skips the depths where a panel of either operand is all zero (81% of MNIST's pixels are), but
  * only in blocks where the other operand is all finite, because 0·Inf and 0·NaN are NaN. When a
  * (not transposed) is mostly zeros, as digits and ReLU outputs are, the row-list kernel
  * (assembly/matmul-rows.as) lists each row's non-zero values and skips the rest row by row.
- * Products of a few thousand multiply-adds skip packing altogether (assembly/matmul-small.as).
- * All three sum each element over the depths in increasing order, and skipping an exact zero
- * term leaves a sum's bits as they were, so results do not depend on the kernel, on what was
- * skipped, nor on how threads split the work.
+ * Products of a few thousand multiply-adds, or of a few columns, skip packing altogether
+ * (assembly/matmul-small.as). These three sum each element over the depths in increasing order,
+ * and skipping an exact zero term leaves a sum's bits as they were, so their results do not
+ * depend on the kernel, on what was skipped, nor on how threads split the work. The fourth
+ * (assembly/matmul-dot.as) takes one to three rows times a transposed b, one digit through a
+ * layer: it reads b once as it lies, in four partial sums per element, so a digit's weighted
+ * sums alone agree with the same digit's in a batch within float32 rounding, not to the bit.
  */
 export class WasmBackend implements Backend {
   readonly name: string;
@@ -228,8 +229,8 @@ export class WasmBackend implements Backend {
       return;
     }
     const work = m * n * k;
-    if (m <= GATHER_ROWS && !transposeA && transposeB && work > SMALL_WORK && m * k <= GATHER_DEPTHS) {
-      this.kernels.matmulRowsGather(address(out), address(a), address(b), m, n, k, accumulate, this.scratch);
+    if (m <= DOT_ROWS && !transposeA && transposeB) {
+      this.kernels.matmulDot(address(out), address(a), address(b), m, n, k, accumulate);
       return;
     }
     if (transposeA && !transposeB && k <= FEW_DEPTHS && work > SMALL_WORK) {

@@ -3,8 +3,9 @@
 
 export { matmul, matmulScratchBytes } from './matmul';
 export { matmulFewDepths } from './matmul-small';
+export { matmulDot } from './matmul-dot';
 export {
-  matmulRowsDensity, matmulRowsPanels, matmulRowsPack, matmulRowsCompute, matmulRowsPackedBytes, matmulRowsGather,
+  matmulRowsDensity, matmulRowsPanels, matmulRowsPack, matmulRowsCompute, matmulRowsPackedBytes,
   matmulTranspose,
 } from './matmul-rows';
 export { addRowVector, sumRows, multiply } from './arithmetic';

@@ -5,7 +5,7 @@
 // f32x4 accumulators. matmul's tiles of four rows skip only the depths all four rows leave zero
 // (39% of depths are kept for MNIST digits, against 19% of pixels), but they go faster on dense
 // rows, which share each value of op(B) they load between four rows.
-import { allFinite, loadPartial, loadSums, madd, nonFinite, storeSums, transpose4 } from './vector';
+import { loadPartial, loadSums, madd, nonFinite, storeSums, transpose4 } from './vector';
 
 /**
  * Columns of op(B) in a full panel, and so in a tile: six accumulators of four lanes. V8 loads
@@ -378,69 +378,6 @@ export function matmulRowsDensity(a: usize, m: i32, k: i32): f64 {
   for (; at < end; at += 4) total += load<f32>(a + at) != 0 ? 1 : 0;
   return <f64>total / <f64>count;
 }
-
-/** Rows of a that matmulRowsGather takes at most: for more, packing op(b) once costs less. */
-export const GATHER_ROWS: i32 = 3;
-
-/**
- * out = a·bᵀ, or out += a·bᵀ when `accumulate`, for a [m, k] of at most GATHER_ROWS rows and b
- * [n, k] as stored (a layer's weights, for one digit at a time), out [m, n]. Packing b costs a pass
- * that writes all n·k values, more than a few rows' products: here each non-zero value of a row
- * meets the column of bᵀ it multiplies, gathered from b's rows 16 at a time. Zeros of a are
- * skipped only when b is all finite, which a pass that only reads b tells. `lists` holds
- * ROWS_LIST_BYTES bytes, enough for m·k entries (the caller checks). Same sums, same order, same
- * bits as matmul's.
- */
-export function matmulRowsGather(
-  c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, accumulate: bool, lists: usize,
-): void {
-  const counts = lists + <usize>m * k * ENTRY;
-  buildLists(a, m, k, false, 0, m, 0, k, lists, counts, !allFinite(b, <usize>n * k));
-  const stride = <usize>k << 2;
-  const full = n & ~15;
-  for (let r = 0; r < m; r++) {
-    const list = lists + <usize>r * k * ENTRY;
-    const end = list + <usize>load<i32>(counts + (<usize>r << 2)) * ENTRY;
-    const row = c + (<usize>r * n << 2);
-    for (let j = 0; j < full; j += 16) {
-      let c0 = loadSums(row + (<usize>j << 2), 0, 16, accumulate);
-      let c1 = loadSums(row + (<usize>j << 2), 1, 16, accumulate);
-      let c2 = loadSums(row + (<usize>j << 2), 2, 16, accumulate);
-      let c3 = loadSums(row + (<usize>j << 2), 3, 16, accumulate);
-      const rows = b + <usize>j * stride;
-      for (let e = list; e < end; e += ENTRY) {
-        const x = entryAt(e);
-        const at = rows + (<usize>load<i32>(e) << 2);
-        c0 = madd(x, gather4(at, stride), c0);
-        c1 = madd(x, gather4(at + stride * 4, stride), c1);
-        c2 = madd(x, gather4(at + stride * 8, stride), c2);
-        c3 = madd(x, gather4(at + stride * 12, stride), c3);
-      }
-      storeSums(row + (<usize>j << 2), 0, 16, c0);
-      storeSums(row + (<usize>j << 2), 1, 16, c1);
-      storeSums(row + (<usize>j << 2), 2, 16, c2);
-      storeSums(row + (<usize>j << 2), 3, 16, c3);
-    }
-    // The last columns one at a time, in one lane.
-    for (let j = full; j < n; j++) {
-      let sum = loadSums(row + (<usize>j << 2), 0, 1, accumulate);
-      const at = b + <usize>j * stride;
-      for (let e = list; e < end; e += ENTRY) {
-        sum = madd(entryAt(e), v128.load32_splat(at + (<usize>load<i32>(e) << 2)), sum);
-      }
-      storeSums(row + (<usize>j << 2), 0, 1, sum);
-    }
-  }
-}
-
-/** The values `stride` bytes apart from `at`, four of them, as one vector. */
-@inline function gather4(at: usize, stride: usize): v128 {
-  let v = v128.load32_zero(at);
-  v = v128.load32_lane(at + stride, v, 1);
-  v = v128.load32_lane(at + stride * 2, v, 2);
-  return v128.load32_lane(at + stride * 3, v, 3);
-}
-
 
 /**
  * out [cols, rows] = inᵀ for in [rows, cols], 4×4 blocks at a time. The row-list kernel computes
