@@ -144,13 +144,15 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
  * Precision. matmul and the activations sum and compute in float32: matmul agrees with the
  * reference to about 1e-6 of Σ|a||b|, and e^x and tanh to a few units in the last place. Where
  * float32 would round differently and float64 is cheap, the kernels use float64 in the
- * reference's order of operations and agree to the last bit (sumRows, sgdStep,
- * softmaxRowsBackward, meanSquaredError, deskew), or nearly, where exp and log come from another
- * library than Math's (the cross-entropies); addRowVector and multiply are single float32
- * operations and agree too. Adam runs in float32 (a float64 Adam costs as much as the rest of a training step),
- * except for gradients over 1e18, whose square float32 cannot hold. One difference the
- * interface allows: a sum whose partial sums overflow float32 (two products of 1e30·1e30 of
- * opposite sign) is NaN here and may be finite in the reference, which sums in float64.
+ * reference's order of operations and agree to the last bit (sumRows, softmaxRowsBackward,
+ * meanSquaredError, deskew), or nearly, where exp and log come from another library than Math's
+ * (the cross-entropies); addRowVector and multiply are single float32 operations and agree too.
+ * The optimizers run in float32, within float32 rounding of their terms: a float64 Adam costs as
+ * much as the rest of a training step, and a float64 SGD step took a sixth of the video
+ * network's; Adam takes float64 for gradients over 1e18, whose square float32 cannot hold. One
+ * difference the interface allows: a sum whose partial sums overflow float32 (two products of
+ * 1e30·1e30 of opposite sign) is NaN here and may be finite in the reference, which sums in
+ * float64.
  *
  * Matrix products take one of four kernels. The main one (assembly/matmul.as) packs panels of
  * 4 rows of op(a) and 8 columns of op(b) and computes 4×8 tiles in eight f32x4 accumulators. It
