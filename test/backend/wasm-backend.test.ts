@@ -129,6 +129,39 @@ test('createWasmBackend({ threads }) wants a whole number of threads on shared m
   assertClose(out.data, expected.data, { relative: 1e-4, absolute: 1e-4 });
 });
 
+test('addRowVector, leakyRelu and softmaxRows give the same results on 1 and 2 threads for large batches', async () => {
+  // 2,101 rows of 130 (273,130 values, past the sharing threshold; rows split between threads).
+  const rows = 2101;
+  const n = 130;
+  const x = uniform(rows * n, 21, -30, 30);
+  const bias = uniform(n, 22);
+  const expected = {
+    add: tensorOn(reference, [rows, n]), relu: tensorOn(reference, [rows, n]), softmax: tensorOn(reference, [rows, n]),
+  };
+  reference.addRowVector(expected.add, tensorOn(reference, [rows, n], x), tensorOn(reference, [n], bias));
+  reference.leakyRelu(expected.relu, tensorOn(reference, [rows, n], x), 0.01);
+  reference.softmaxRows(expected.softmax, tensorOn(reference, [rows, n], x));
+  const results = [];
+  for (const threads of [1, 2]) {
+    const backend = await createWasmBackend({ threads });
+    const add = tensorOn(backend, [rows, n]);
+    const relu = tensorOn(backend, [rows, n]);
+    const softmax = tensorOn(backend, [rows, n]);
+    // A first call of each: shared on 2 threads (sharing pauses only after calls that waited).
+    backend.addRowVector(add, tensorOn(backend, [rows, n], x), tensorOn(backend, [n], bias));
+    backend.leakyRelu(relu, tensorOn(backend, [rows, n], x), 0.01);
+    backend.softmaxRows(softmax, tensorOn(backend, [rows, n], x));
+    assertSameBits(add.data as Float32Array, expected.add.data as Float32Array, `addRowVector, ${threads} thread(s)`);
+    results.push([Float32Array.from(relu.data), Float32Array.from(softmax.data)]);
+    backend.dispose();
+  }
+  assertSameBits(results[1][0], results[0][0], 'leakyRelu, 2 threads against 1');
+  assertSameBits(results[1][1], results[0][1], 'softmaxRows, 2 threads against 1');
+  // The slope and e^x round in float32 here, in float64 in the reference.
+  assertClose(results[1][0], expected.relu.data, { relative: 1e-6, absolute: 1e-30 });
+  assertClose(results[1][1], expected.softmax.data, { relative: 1e-5, absolute: 1e-30 });
+});
+
 test('sgdStep and deskew give the same bits on 1 and 2 threads (the threads share large calls)', async () => {
   const backends = [await createWasmBackend({ threads: 1 }), await createWasmBackend({ threads: 2 })];
   const results = backends.map((backend) => {

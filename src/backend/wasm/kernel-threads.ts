@@ -123,6 +123,21 @@ export class KernelThreads {
     this.judge();
   }
 
+  /**
+   * A kernel that goes row by row (addRowVector, leakyRelu, softmaxRows) over `rows` rows of `n`
+   * values, shared out in strips of rows: y from x, with `row` (addRowVector's vector) and
+   * `slope` (leakyRelu's).
+   */
+  rowWise(
+    kernels: KernelExports, kind: RowWiseKind, y: number, x: number, row: number, rows: number, n: number,
+    slope: number, scratch: number,
+  ): void {
+    this.setProduct(y, x, row, rows, n, 0, false, false, false, 0);
+    this.reals[0] = slope;
+    this.share(kernels, scratch, kind, rows, 1, rows);
+    this.judge();
+  }
+
   /** One SGD step over `count` parameters (see assembly/optimizers.as), shared out in strips. */
   sgdStep(
     kernels: KernelExports, value: number, grad: number, velocity: number, count: number,
@@ -298,6 +313,11 @@ const ROWS_COMPUTE = 3;
 const ROWS_BY_PANELS = 4;
 const DESKEW = 5;
 const SGD_STEP = 6;
+/** Row-wise kernels (see rowWise). */
+export const ADD_ROW_VECTOR = 7;
+export const LEAKY_RELU = 8;
+export const SOFTMAX_ROWS = 9;
+export type RowWiseKind = typeof ADD_ROW_VECTOR | typeof LEAKY_RELU | typeof SOFTMAX_ROWS;
 /** Rows per unit of the row-list kernel's strips of rows. */
 const ROWS_PER_UNIT = 16;
 /**
@@ -377,6 +397,15 @@ function runStrips(
           job[3] + first * 4, job[4] + first * 4, job[5] + first * 4, end - first,
           reals[0], reals[1], (flags & 1) !== 0, reals[2],
         );
+        break;
+      case 7: // ADD_ROW_VECTOR: rows of x (A) plus the vector B into OUT, N values a row
+        kernels.addRowVector(job[3] + first * n * 4, job[4] + first * n * 4, job[5], end - first, n);
+        break;
+      case 8: // LEAKY_RELU: rows of x (A) into OUT, slope in reals
+        kernels.leakyRelu(job[3] + first * n * 4, job[4] + first * n * 4, (end - first) * n, reals[0]);
+        break;
+      case 9: // SOFTMAX_ROWS
+        kernels.softmaxRows(job[3] + first * n * 4, job[4] + first * n * 4, end - first, n);
         break;
     }
     Atomics.add(job, 2, 1); // DONE

@@ -7,7 +7,9 @@ import { checkDeskew, checkMatmul, checkMatrix, checkRowVector, checkSameShape, 
 import {
   compileKernels, instantiateKernels, supportedVariants, type KernelExports, type KernelVariant,
 } from './load-kernels.js';
-import { KernelThreads } from './kernel-threads.js';
+import {
+  ADD_ROW_VECTOR, KernelThreads, LEAKY_RELU, SOFTMAX_ROWS, type RowWiseKind,
+} from './kernel-threads.js';
 import { createMemory, WasmHeap } from './wasm-heap.js';
 
 export interface WasmBackendOptions {
@@ -78,8 +80,9 @@ const NARROW = 16;
  * values zero, 9.9 by tiles, 8.4 by the small path; 10 digits × 784 → 16 20.5 by the small path
  * and 7.6 by row lists).
  */
-const ROWS_DENSITY = 0.65;
-const NARROW_ROWS_DENSITY = 0.35;
+const WHOLE = 1024;
+const ROWS_DENSITY = 0.65 * WHOLE;
+const NARROW_ROWS_DENSITY = 0.35 * WHOLE;
 /** See rowsBlockDepth; the deepest block is what the kernel's lists hold (matmul-rows.as). */
 const ENTRIES_PER_BLOCK = 160;
 const MOST_BLOCK_DEPTH = 1024;
@@ -89,6 +92,15 @@ const ROWS = 1;
 const TRANSPOSED = 2;
 const DESKEW = 3;
 const SGD = 4;
+/** The row-wise kernels' sites: this and the two after it. */
+const ROW_WISE_SITE = 5;
+/**
+ * Row-wise calls over at least this many values run on every thread: the inference of all
+ * 10,000 test digits adds the bias to 1.28 million sums and takes their ReLU, about 0.3 ms each
+ * on one thread; softmax takes about 10 ns a value, so it shares from fewer.
+ */
+const THREADED_ELEMENTS = 1 << 18;
+const THREADED_EXPONENTIALS = 1 << 15;
 /** How long an idle worker spins before it sleeps (see KernelThreads). */
 const WORKER_SPIN_MILLISECONDS = 0.5;
 
@@ -241,11 +253,12 @@ export class WasmBackend implements Backend {
     }
     const pool = work >= THREADED_WORK ? this.pool : undefined;
     if (work > SMALL_WORK) {
-      const density = transposeA ? 1 : this.kernels.matmulRowsDensity(address(a), m, k);
+      // Shares in 1024ths: whole numbers pass between functions without being boxed.
+      const density = transposeA ? WHOLE : this.kernels.matmulRowsDensity(address(a), m, k);
       const transposedDensity =
         transposeA && !transposeB && k >= TRANSPOSED_DEPTH && m > TRANSPOSED_NARROWEST && n > NARROW
           ? this.kernels.matmulRowsDensity(address(b), k, n)
-          : 1;
+          : WHOLE;
       if (density < (n > NARROW ? ROWS_DENSITY : NARROW_ROWS_DENSITY)) {
         const done = this.rowList(
           pool, ROWS, address(out), address(a), address(b), m, n, k, density, false, transposeB, accumulate,
@@ -332,7 +345,14 @@ export class WasmBackend implements Backend {
     checkRowVector('addRowVector', a, row);
     checkSameShape('addRowVector', out, a);
     if (!this.inside(out, a, row)) return this.staged('addRowVector', [out, a, row], [out]);
-    this.kernels.addRowVector(address(out), address(a), address(row), a.shape[0], row.size);
+    const rows = a.shape[0];
+    if (this.shareRows(ADD_ROW_VECTOR, out.size, THREADED_ELEMENTS)) {
+      this.pool!.rowWise(
+        this.kernels, ADD_ROW_VECTOR, address(out), address(a), address(row), rows, row.size, 0, this.scratch,
+      );
+    } else {
+      this.kernels.addRowVector(address(out), address(a), address(row), rows, row.size);
+    }
   }
 
   sumRows(out: Tensor, a: Tensor, accumulate = false): void {
@@ -366,7 +386,13 @@ export class WasmBackend implements Backend {
   leakyRelu(y: Tensor, x: Tensor, slope: number): void {
     checkSameShape('leakyRelu', y, x);
     if (!this.inside(y, x)) return this.staged('leakyRelu', [y, x, slope], [y]);
-    this.kernels.leakyRelu(address(y), address(x), x.size, slope);
+    if (x.shape.length === 2 && this.shareRows(LEAKY_RELU, x.size, THREADED_ELEMENTS)) {
+      this.pool!.rowWise(
+        this.kernels, LEAKY_RELU, address(y), address(x), 0, x.shape[0], x.shape[1], slope, this.scratch,
+      );
+    } else {
+      this.kernels.leakyRelu(address(y), address(x), x.size, slope);
+    }
   }
 
   leakyReluBackward(dx: Tensor, dy: Tensor, x: Tensor, slope: number): void {
@@ -379,7 +405,19 @@ export class WasmBackend implements Backend {
     checkMatrix('softmaxRows', 'x', x);
     checkSameShape('softmaxRows', y, x);
     if (!this.inside(y, x)) return this.staged('softmaxRows', [y, x], [y]);
-    this.kernels.softmaxRows(address(y), address(x), x.shape[0], x.shape[1]);
+    if (this.shareRows(SOFTMAX_ROWS, x.size, THREADED_EXPONENTIALS)) {
+      this.pool!.rowWise(
+        this.kernels, SOFTMAX_ROWS, address(y), address(x), 0, x.shape[0], x.shape[1], 0, this.scratch,
+      );
+    } else {
+      this.kernels.softmaxRows(address(y), address(x), x.shape[0], x.shape[1]);
+    }
+  }
+
+  /** Whether a row-wise kernel call over `size` values should be shared with the threads. */
+  private shareRows(kind: RowWiseKind, size: number, threshold: number): boolean {
+    const site = ROW_WISE_SITE + kind - ADD_ROW_VECTOR;
+    return size >= threshold && this.pool !== undefined && this.pool.decide(site, size);
   }
 
   softmaxRowsBackward(dx: Tensor, dy: Tensor, y: Tensor): void {
@@ -582,7 +620,7 @@ type KernelName = Exclude<keyof Backend, 'name' | 'alloc'>;
 
 /**
  * The row-list kernel's depths per block, for a product of depth k whose a holds non-zero values
- * in `density` of its places: equal blocks (no sliver), each giving a row's tile about
+ * in `density` 1024ths of its places: equal blocks (no sliver), each giving a row's tile about
  * ENTRIES_PER_BLOCK values, and no deeper than MOST_BLOCK_DEPTH. A block's panels are read at
  * the depths its rows list: deep blocks leave them in the L2 cache, shallow ones cost each row's
  * tile a start per block (loading and storing its sums). 1 thread, best of 11, against one
@@ -591,7 +629,8 @@ type KernelName = Exclude<keyof Backend, 'name' | 'alloc'>;
  * depths) in blocks of 256 (128 × 512 → 512: 1264 µs, against 1433 in one block).
  */
 function rowsBlockDepth(k: number, density: number): number {
-  const blocks = Math.max(Math.ceil(k / MOST_BLOCK_DEPTH), Math.round((k * density) / ENTRIES_PER_BLOCK), 1);
+  const entries = (k * density) / WHOLE;
+  const blocks = Math.max(Math.ceil(k / MOST_BLOCK_DEPTH), Math.round(entries / ENTRIES_PER_BLOCK), 1);
   return Math.ceil(k / blocks);
 }
 
