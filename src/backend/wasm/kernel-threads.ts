@@ -138,11 +138,20 @@ export class KernelThreads {
     this.judge();
   }
 
+  /** out [cols, rows] = fromᵀ (see matmulTranspose in assembly/matmul-rows.as), in strips of rows. */
+  transpose(kernels: KernelExports, out: number, from: number, rows: number, cols: number, scratch: number): void {
+    this.setProduct(out, from, 0, rows, cols, 0, false, false, false, 0);
+    this.share(kernels, scratch, TRANSPOSE, Math.ceil(rows / 4), 4, rows);
+    this.judge();
+  }
+
   /** One SGD step over `count` parameters (see assembly/optimizers.as), shared out in strips. */
   sgdStep(
     kernels: KernelExports, value: number, grad: number, velocity: number, count: number,
     learningRate: number, momentum: number, nesterov: boolean, weightDecay: number, scratch: number,
   ): void {
+    this.clock[WORKING] = 0;
+    this.clock[WAITING] = 0;
     const job = this.job;
     job[OUT] = value;
     job[A] = grad;
@@ -256,7 +265,7 @@ export class KernelThreads {
 }
 
 /** Call sites, and sizes of call (log₂ of its work), that decide() tells apart. */
-const SITES = 8;
+const SITES = 9;
 const SIZES = 48;
 // A site and size's stats.
 const RECENT_WORKING = 0;
@@ -318,6 +327,7 @@ export const ADD_ROW_VECTOR = 7;
 export const LEAKY_RELU = 8;
 export const SOFTMAX_ROWS = 9;
 export type RowWiseKind = typeof ADD_ROW_VECTOR | typeof LEAKY_RELU | typeof SOFTMAX_ROWS;
+const TRANSPOSE = 10;
 /** Rows per unit of the row-list kernel's strips of rows. */
 const ROWS_PER_UNIT = 16;
 /**
@@ -406,6 +416,9 @@ function runStrips(
         break;
       case 9: // SOFTMAX_ROWS
         kernels.softmaxRows(job[3] + first * n * 4, job[4] + first * n * 4, end - first, n);
+        break;
+      case 10: // TRANSPOSE: rows of A [M, N] into OUT [N, M]
+        kernels.matmulTranspose(job[3], job[4], m, n, first, end);
         break;
     }
     Atomics.add(job, 2, 1); // DONE

@@ -30,7 +30,7 @@ export interface KernelExports {
     accumulate: boolean, packed: number, scratch: number, firstRow: number, endRow: number, firstPanel: number,
     endPanel: number,
   ): void;
-  matmulTranspose(out: number, from: number, rows: number, columns: number): void;
+  matmulTranspose(out: number, from: number, rows: number, columns: number, firstRow: number, endRow: number): void;
   addRowVector(out: number, a: number, row: number, rows: number, n: number): void;
   sumRows(out: number, a: number, rows: number, n: number, accumulate: boolean): void;
   multiply(out: number, a: number, b: number, count: number): void;

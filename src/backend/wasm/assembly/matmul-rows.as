@@ -388,16 +388,16 @@ export function matmulRowsDensity(a: usize, m: i32, k: i32): i32 {
 }
 
 /**
- * out [cols, rows] = inᵀ for in [rows, cols], 4×4 blocks at a time. The row-list kernel computes
- * a weight gradient dyᵀ·x as xᵀ·dy, listing the input's columns (x is the sparse one), into a
- * buffer it then transposes into place; accumulating, the buffer starts as the gradient
- * transposed.
+ * out [cols, rows] = inᵀ for rows [first, end) of in [rows, cols] (first a multiple of 4, so
+ * that threads can share the rows), 4×4 blocks at a time. The row-list kernel computes a weight
+ * gradient dyᵀ·x as xᵀ·dy, listing the input's columns (x is the sparse one), into a buffer it
+ * then transposes into place; accumulating, the buffer starts as the gradient transposed.
  */
-export function matmulTranspose(out: usize, from: usize, rows: i32, cols: i32): void {
+export function matmulTranspose(out: usize, from: usize, rows: i32, cols: i32, first: i32, end: i32): void {
   const rowBytes = <usize>cols << 2;
   const outBytes = <usize>rows << 2;
-  let i = 0;
-  for (; i + 4 <= rows; i += 4) {
+  let i = first;
+  for (; i + 4 <= end; i += 4) {
     const src = from + <usize>i * rowBytes;
     let j = 0;
     for (; j + 4 <= cols; j += 4) {
@@ -413,7 +413,7 @@ export function matmulTranspose(out: usize, from: usize, rows: i32, cols: i32): 
       }
     }
   }
-  for (; i < rows; i++) {
+  for (; i < end; i++) {
     for (let j = 0; j < cols; j++) {
       store<f32>(out + <usize>j * outBytes + (<usize>i << 2), load<f32>(from + <usize>i * rowBytes + (<usize>j << 2)));
     }
