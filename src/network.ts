@@ -141,6 +141,15 @@ export class Network {
    * that layer's z, writes its output, and stands in for its backward.
    */
   loss(loss: Loss, target: Tensor): number {
+    this.lossInto(this.lossValue, loss, target);
+    return this.lossValue[0];
+  }
+
+  /**
+   * loss(), writing the batch mean loss into out[0] instead of returning it. Training reads it
+   * there: a number returned from a call that V8 does not inline is boxed, 16 bytes a batch.
+   */
+  lossInto(out: Float64Array, loss: Loss, target: Tensor): void {
     const last = this.layers[this.layers.length - 1];
     if (last.output === undefined) throw new Error('Network.loss: call forward first');
     this.fusedLoss = loss.fusesWith(last);
@@ -151,11 +160,12 @@ export class Network {
       );
     }
     this.dy = reuseTensor(this.backend, this.dy, input.shape);
-    return loss.compute(this.backend, this.dy, input, last.output, target, last);
+    loss.compute(this.backend, out, this.dy, input, last.output, target, last);
   }
 
   private fusedLoss = false;
-
+  /** Where loss() has lossInto() write. */
+  private readonly lossValue = new Float64Array(1);
 
   /** Backpropagation: fills every parameter's grad from the gradient that loss() left. */
   backward(): void {

@@ -159,6 +159,8 @@ const CORRECT = 1;
  */
 class BatchRunner {
   readonly totals = new Float64Array(2);
+  /** The batch's mean loss, which Network.lossInto writes. */
+  private readonly batchLoss = new Float64Array(1);
   /** When fit last yielded to the event loop; it carries over from epoch to epoch. */
   private readonly lastYield = new Float64Array([now()]);
   /** The next batch of the epoch in progress, and how to settle the epoch's promise. */
@@ -246,7 +248,8 @@ class BatchRunner {
       const target = this.target;
       data.fillBatch(this.order, start, x, target, labels);
       const output = network.forward(x, true);
-      const batchLoss = network.loss(options.loss, target);
+      network.lossInto(this.batchLoss, options.loss, target);
+      const batchLoss = this.batchLoss[0];
       if (!Number.isFinite(batchLoss)) throw new DivergedError(this.epoch, batch + 1, batchLoss);
       backend.argmaxRows(guesses, output);
       let batchCorrect = 0;

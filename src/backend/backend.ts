@@ -64,30 +64,39 @@ export interface Backend extends Allocator {
   /** dx[i, j] = y[i, j]·(dy[i, j] − Σ_k dy[i, k]·y[i, k]). `dx` may be `dy`. */
   softmaxRowsBackward(dx: Tensor, dy: Tensor, y: Tensor): void;
 
+  /*
+   * The losses write the batch mean loss into loss[0] rather than returning it: a float64
+   * returned from WebAssembly, or from a function call that V8 does not inline, is boxed in a new
+   * heap number (16 bytes a batch), where one read from a Float64Array is not. The caller keeps
+   * `loss` (a Float64Array of at least one element) from batch to batch.
+   */
+
   /**
-   * Quadratic cost, as in the video and Nielsen's book: returns the batch mean of
-   * ½·Σ_j (y − target)², and writes dy = (y − target) / rows, its gradient. dy may be y.
+   * Quadratic cost, as in the video and Nielsen's book: writes into loss[0] the batch mean of
+   * ½·Σ_j (y − target)², and into dy = (y − target) / rows, its gradient. dy may be y.
    * y, target, dy: [rows, n].
    */
-  meanSquaredError(dy: Tensor, y: Tensor, target: Tensor): number;
+  meanSquaredError(loss: Float64Array, dy: Tensor, y: Tensor, target: Tensor): void;
 
   /**
    * Softmax followed by cross-entropy, fused so that it stays finite for any finite logits.
    * Writes probabilities = softmax(logits) and dLogits = (probabilities − target) / rows, and
-   * returns the batch mean of −Σ_j target·log(probability), computed as
+   * into loss[0] the batch mean of −Σ_j target·log(probability), computed as
    * Σ_j target·(logSumExp − logit) so that a zero probability gives a large finite loss.
    * All tensors [rows, n]. `probabilities` may be `logits`; `dLogits` must be distinct.
    */
-  softmaxCrossEntropy(dLogits: Tensor, probabilities: Tensor, logits: Tensor, target: Tensor): number;
+  softmaxCrossEntropy(
+    loss: Float64Array, dLogits: Tensor, probabilities: Tensor, logits: Tensor, target: Tensor,
+  ): void;
 
   /**
    * Sigmoid followed by cross-entropy, Nielsen's cost for sigmoid output neurons (chapter 3),
    * fused so that it stays finite: writes activations = σ(z) and dz = (activations − target) / rows,
-   * and returns the batch mean of Σ_j −[t·ln a + (1 − t)·ln(1 − a)], computed as
+   * and into loss[0] the batch mean of Σ_j −[t·ln a + (1 − t)·ln(1 − a)], computed as
    * Σ_j max(z, 0) − z·t + ln(1 + e^(−|z|)). All tensors [rows, n]. `activations` may be `z`;
    * `dz` must be distinct.
    */
-  sigmoidCrossEntropy(dz: Tensor, activations: Tensor, z: Tensor, target: Tensor): number;
+  sigmoidCrossEntropy(loss: Float64Array, dz: Tensor, activations: Tensor, z: Tensor, target: Tensor): void;
 
   /**
    * Fills `mask` with 0 (probability `rate`) or 1 / (1 − rate), drawing one number per element

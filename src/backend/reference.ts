@@ -2,7 +2,7 @@ import type { AdamStepOptions, Backend, SgdStepOptions } from './backend.js';
 import type { Floats, Tensor } from '../tensor.js';
 import type { Random } from '../random.js';
 import {
-  checkDeskew, checkMatrix, checkRowVector, checkSameShape, describe, matmulDimensions,
+  checkDeskew, checkLossSlot, checkMatrix, checkRowVector, checkSameShape, describe, matmulDimensions,
 } from './shapes.js';
 import { deskewImage } from '../data/deskew.js';
 
@@ -150,7 +150,8 @@ export class ReferenceBackend implements Backend {
     }
   }
 
-  meanSquaredError(dy: Tensor, y: Tensor, target: Tensor): number {
+  meanSquaredError(loss: Float64Array, dy: Tensor, y: Tensor, target: Tensor): void {
+    checkLossSlot('meanSquaredError', loss);
     checkMatrix('meanSquaredError', 'y', y);
     checkSameShape('meanSquaredError', dy, y, target);
     const rows = y.shape[0];
@@ -160,10 +161,13 @@ export class ReferenceBackend implements Backend {
       sum += difference * difference;
       dy.data[i] = difference / rows;
     }
-    return (0.5 * sum) / rows;
+    loss[0] = (0.5 * sum) / rows;
   }
 
-  softmaxCrossEntropy(dLogits: Tensor, probabilities: Tensor, logits: Tensor, target: Tensor): number {
+  softmaxCrossEntropy(
+    loss: Float64Array, dLogits: Tensor, probabilities: Tensor, logits: Tensor, target: Tensor,
+  ): void {
+    checkLossSlot('softmaxCrossEntropy', loss);
     checkMatrix('softmaxCrossEntropy', 'logits', logits);
     checkSameShape('softmaxCrossEntropy', dLogits, probabilities, logits, target);
     if (dLogits.data === logits.data || dLogits.data === probabilities.data) {
@@ -187,10 +191,11 @@ export class ReferenceBackend implements Backend {
         dLogits.data[start + j] = (p - t) / rows;
       }
     }
-    return total / rows;
+    loss[0] = total / rows;
   }
 
-  sigmoidCrossEntropy(dz: Tensor, activations: Tensor, z: Tensor, target: Tensor): number {
+  sigmoidCrossEntropy(loss: Float64Array, dz: Tensor, activations: Tensor, z: Tensor, target: Tensor): void {
+    checkLossSlot('sigmoidCrossEntropy', loss);
     checkMatrix('sigmoidCrossEntropy', 'z', z);
     checkSameShape('sigmoidCrossEntropy', dz, activations, z, target);
     if (dz.data === z.data || dz.data === activations.data) {
@@ -207,7 +212,7 @@ export class ReferenceBackend implements Backend {
       activations.data[i] = a;
       dz.data[i] = (a - t) / rows;
     }
-    return total / rows;
+    loss[0] = total / rows;
   }
 
   dropoutMask(mask: Tensor, rate: number, random: Random): void {

@@ -32,6 +32,16 @@ export function checkMatrix(kernel: string, name: string, t: Tensor): void {
   }
 }
 
+/** A loss kernel's `loss`: a Float64Array with room for the batch mean in loss[0]. */
+export function checkLossSlot(kernel: string, loss: Float64Array): void {
+  if (!(loss instanceof Float64Array) || loss.length < 1) {
+    const given: unknown = loss;
+    // "[object Float32Array]" → "Float32Array"
+    const got = given instanceof Float64Array ? 'an empty one' : Object.prototype.toString.call(given).slice(8, -1);
+    throw new RangeError(`${kernel}: loss must be a Float64Array of at least one element, got ${got}`);
+  }
+}
+
 /** Dimensions of out = op(a)·op(b), checked: returns [m, n, k]. */
 export function matmulDimensions(
   out: Tensor, a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean,

@@ -17,9 +17,11 @@ export class CrossEntropy implements Loss {
     return last.type === 'softmax' || last.type === 'sigmoid';
   }
 
-  compute(backend: Backend, dz: Tensor, z: Tensor, activations: Tensor, target: Tensor, last: Layer): number {
-    if (last.type === 'softmax') return backend.softmaxCrossEntropy(dz, activations, z, target);
-    if (last.type === 'sigmoid') return backend.sigmoidCrossEntropy(dz, activations, z, target);
+  compute(
+    backend: Backend, loss: Float64Array, dz: Tensor, z: Tensor, activations: Tensor, target: Tensor, last: Layer,
+  ): void {
+    if (last.type === 'softmax') return backend.softmaxCrossEntropy(loss, dz, activations, z, target);
+    if (last.type === 'sigmoid') return backend.sigmoidCrossEntropy(loss, dz, activations, z, target);
     throw new RangeError(`the cross-entropy loss needs a network that ends in Softmax or Sigmoid, not ${last}`);
   }
 

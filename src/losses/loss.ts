@@ -17,10 +17,13 @@ export interface Loss {
    */
   fusesWith(last: Layer): boolean;
   /**
-   * Returns the batch mean loss and writes into `dy` the gradient with respect to `input`.
+   * Writes the batch mean loss into loss[0] and the gradient with respect to `input` into `dy`.
    * Fused, `input` is the final layer's z and the loss writes that layer's `output`; otherwise
-   * `input` is the network's output and `output` is the same tensor.
+   * `input` is the network's output and `output` is the same tensor. The loss goes into memory
+   * rather than being returned for the reason the backend's loss kernels give (backend.ts).
    */
-  compute(backend: Backend, dy: Tensor, input: Tensor, output: Tensor, target: Tensor, last: Layer): number;
+  compute(
+    backend: Backend, loss: Float64Array, dy: Tensor, input: Tensor, output: Tensor, target: Tensor, last: Layer,
+  ): void;
   toString(): string;
 }

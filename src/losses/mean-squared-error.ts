@@ -11,8 +11,10 @@ export class MeanSquaredError implements Loss {
     return false;
   }
 
-  compute(backend: Backend, dy: Tensor, input: Tensor, _output: Tensor, target: Tensor, _last: Layer): number {
-    return backend.meanSquaredError(dy, input, target);
+  compute(
+    backend: Backend, loss: Float64Array, dy: Tensor, input: Tensor, _output: Tensor, target: Tensor, _last: Layer,
+  ): void {
+    backend.meanSquaredError(loss, dy, input, target);
   }
 
   toString(): string {

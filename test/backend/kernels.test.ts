@@ -82,7 +82,14 @@ const backward = (
   mismatch: (b) => b[name](tensorOn(b, [2, 3]), tensorOn(b, [2, 3]), tensorOn(b, [3, 2])),
 });
 
-/** A fused cross-entropy: (gradient, probabilities, logits, target), the gradient distinct. */
+/** Runs a loss kernel, which writes the batch mean loss into loss[0], and returns that. */
+const lossOf = (write: (loss: Float64Array) => void): number => {
+  const loss = new Float64Array([NaN]);
+  write(loss);
+  return loss[0];
+};
+
+/** A fused cross-entropy: (loss, gradient, probabilities, logits, target), the gradient distinct. */
 const crossEntropy = (name: 'softmaxCrossEntropy' | 'sigmoidCrossEntropy'): KernelSpec => ({
   call: (rows, n, seed, special) => ({
     tensors: {
@@ -91,12 +98,15 @@ const crossEntropy = (name: 'softmaxCrossEntropy' | 'sigmoidCrossEntropy'): Kern
       logits: values([rows, n], seed, special, -30, 30),
       target: targets(rows, n, seed + 1, special),
     },
-    run: (b, t) => b[name](t.gradient, t.probabilities, t.logits, t.target),
+    run: (b, t) => lossOf((loss) => b[name](loss, t.gradient, t.probabilities, t.logits, t.target)),
   }),
   outputs: ['gradient', 'probabilities'],
   tolerance: float32,
   aliases: [['probabilities', 'logits']],
-  mismatch: (b) => b[name](tensorOn(b, [2, 3]), tensorOn(b, [2, 3]), tensorOn(b, [2, 3]), tensorOn(b, [3, 2])),
+  mismatch: (b) => {
+    const loss = new Float64Array(1);
+    b[name](loss, tensorOn(b, [2, 3]), tensorOn(b, [2, 3]), tensorOn(b, [2, 3]), tensorOn(b, [3, 2]));
+  },
 });
 
 /** Σ_p |a[i, p]|·|b[p, j]|: the scale that float32 rounding errors in a dot product follow. */
@@ -191,12 +201,14 @@ const specs: Record<KernelName, KernelSpec> = {
   meanSquaredError: {
     call: (rows, n, seed, special) => ({
       tensors: { dy: zeros([rows, n]), y: values([rows, n], seed, special), target: targets(rows, n, seed + 1, special) },
-      run: (b, t) => b.meanSquaredError(t.dy, t.y, t.target),
+      run: (b, t) => lossOf((loss) => b.meanSquaredError(loss, t.dy, t.y, t.target)),
     }),
     outputs: ['dy'],
     tolerance: exact,
     aliases: [['dy', 'y']],
-    mismatch: (b) => b.meanSquaredError(tensorOn(b, [2, 3]), tensorOn(b, [2, 3]), tensorOn(b, [2, 2])),
+    mismatch: (b) => {
+      b.meanSquaredError(new Float64Array(1), tensorOn(b, [2, 3]), tensorOn(b, [2, 3]), tensorOn(b, [2, 2]));
+    },
   },
   softmaxCrossEntropy: crossEntropy('softmaxCrossEntropy'),
   sigmoidCrossEntropy: crossEntropy('sigmoidCrossEntropy'),
@@ -376,6 +388,17 @@ for (const backend of backends) {
 
       test(`${name} rejects arguments that do not fit`, () => {
         assert.throws(() => spec.mismatch(backend), RangeError);
+      });
+    }
+
+    for (const name of ['meanSquaredError', 'softmaxCrossEntropy', 'sigmoidCrossEntropy'] as const) {
+      test(`${name} refuses a loss slot that is not a Float64Array of at least one element`, () => {
+        const t = () => tensorOn(backend, [2, 3]);
+        const call = (loss: Float64Array) => name === 'meanSquaredError'
+          ? backend.meanSquaredError(loss, t(), t(), t())
+          : backend[name](loss, t(), t(), t(), t());
+        assert.throws(() => call(new Float64Array(0)), /loss must be a Float64Array of at least one element, got an empty one/);
+        assert.throws(() => call(new Float32Array(1) as unknown as Float64Array), /got Float32Array/);
       });
     }
   });

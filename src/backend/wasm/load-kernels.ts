@@ -42,13 +42,14 @@ export interface KernelExports {
   leakyReluBackward(dx: number, dy: number, x: number, count: number, slope: number): void;
   softmaxRows(y: number, x: number, rows: number, n: number): void;
   softmaxRowsBackward(dx: number, dy: number, y: number, rows: number, n: number): void;
-  meanSquaredError(dy: number, y: number, target: number, rows: number, n: number): number;
+  /** The losses store the batch mean loss as a float64 at `loss` (see assembly/losses.as). */
+  meanSquaredError(loss: number, dy: number, y: number, target: number, rows: number, n: number): void;
   softmaxCrossEntropy(
-    dLogits: number, probabilities: number, logits: number, target: number, rows: number, n: number,
-  ): number;
+    loss: number, dLogits: number, probabilities: number, logits: number, target: number, rows: number, n: number,
+  ): void;
   sigmoidCrossEntropy(
-    dz: number, activations: number, z: number, target: number, rows: number, n: number,
-  ): number;
+    loss: number, dz: number, activations: number, z: number, target: number, rows: number, n: number,
+  ): void;
   sgdStep(
     value: number, grad: number, velocity: number, count: number,
     learningRate: number, momentum: number, nesterov: boolean, weightDecay: number,

@@ -3,7 +3,9 @@ import type { Floats } from '../../tensor.js';
 import { Tensor } from '../../tensor.js';
 import type { Random } from '../../random.js';
 import { ReferenceBackend } from '../reference.js';
-import { checkDeskew, checkMatmul, checkMatrix, checkRowVector, checkSameShape, describe } from '../shapes.js';
+import {
+  checkDeskew, checkLossSlot, checkMatmul, checkMatrix, checkRowVector, checkSameShape, describe,
+} from '../shapes.js';
 import {
   compileKernels, instantiateKernels, supportedVariants, type KernelExports, type KernelVariant,
 } from './load-kernels.js';
@@ -197,6 +199,12 @@ export class WasmBackend implements Backend {
   private readonly heap: WasmHeap;
   /** The matrix kernel's packing buffers. */
   private readonly scratch: number;
+  /**
+   * Where the loss kernels store the batch mean loss, and a view of it (see assembly/losses.as).
+   * A shared memory's growth leaves the view valid (only an unshared one would detach it, and
+   * that never grows).
+   */
+  private readonly lossSlot: Float64Array;
   /** For dropoutMask and argmaxRows, which draw from a JS Random or write an Int32Array. */
   private readonly reference = new ReferenceBackend();
   private pool: KernelThreads | undefined;
@@ -217,7 +225,9 @@ export class WasmBackend implements Backend {
     this.heap = heap;
     this.kernels = kernels;
     this.scratch = heap.reserve(kernels.matmulScratchBytes());
-    if (this.scratch < 0) throw new Error('wasm backend: no room for the matrix kernel\'s buffers');
+    const lossAddress = heap.reserve(Float64Array.BYTES_PER_ELEMENT);
+    if (this.scratch < 0 || lossAddress < 0) throw new Error('wasm backend: no room for the kernels\' buffers');
+    this.lossSlot = new Float64Array(heap.current, lossAddress, 1);
   }
 
   /**
@@ -442,19 +452,24 @@ export class WasmBackend implements Backend {
     this.kernels.softmaxRowsBackward(address(dx), address(dy), address(y), y.shape[0], y.shape[1]);
   }
 
-  meanSquaredError(dy: Tensor, y: Tensor, target: Tensor): number {
+  meanSquaredError(loss: Float64Array, dy: Tensor, y: Tensor, target: Tensor): void {
+    checkLossSlot('meanSquaredError', loss);
     checkMatrix('meanSquaredError', 'y', y);
     checkSameShape('meanSquaredError', dy, y, target);
-    if (!this.inside(dy, y, target)) return this.staged('meanSquaredError', [dy, y, target], [dy]);
-    return this.kernels.meanSquaredError(address(dy), address(y), address(target), y.shape[0], y.shape[1]);
+    if (!this.inside(dy, y, target)) return this.staged('meanSquaredError', [loss, dy, y, target], [dy]);
+    const slot = this.lossSlot;
+    this.kernels.meanSquaredError(slot.byteOffset, address(dy), address(y), address(target), y.shape[0], y.shape[1]);
+    loss[0] = slot[0];
   }
 
-  softmaxCrossEntropy(dLogits: Tensor, probabilities: Tensor, logits: Tensor, target: Tensor): number {
-    return this.crossEntropy('softmaxCrossEntropy', 'dLogits', 'logits', dLogits, probabilities, logits, target);
+  softmaxCrossEntropy(
+    loss: Float64Array, dLogits: Tensor, probabilities: Tensor, logits: Tensor, target: Tensor,
+  ): void {
+    this.crossEntropy('softmaxCrossEntropy', 'dLogits', 'logits', loss, dLogits, probabilities, logits, target);
   }
 
-  sigmoidCrossEntropy(dz: Tensor, activations: Tensor, z: Tensor, target: Tensor): number {
-    return this.crossEntropy('sigmoidCrossEntropy', 'dz', 'z', dz, activations, z, target);
+  sigmoidCrossEntropy(loss: Float64Array, dz: Tensor, activations: Tensor, z: Tensor, target: Tensor): void {
+    this.crossEntropy('sigmoidCrossEntropy', 'dz', 'z', loss, dz, activations, z, target);
   }
 
   dropoutMask(mask: Tensor, rate: number, random: Random): void {
@@ -551,25 +566,30 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * A fused cross-entropy: writes the gradient and the squashed outputs, returns the loss.
+   * A fused cross-entropy: writes the gradient, the squashed outputs and loss[0].
    * `gradientName` and `inputsName` are their names in the interface, for error messages.
    */
   private crossEntropy(
     name: 'softmaxCrossEntropy' | 'sigmoidCrossEntropy', gradientName: string, inputsName: string,
-    gradient: Tensor, outputs: Tensor, inputs: Tensor, target: Tensor,
-  ): number {
+    loss: Float64Array, gradient: Tensor, outputs: Tensor, inputs: Tensor, target: Tensor,
+  ): void {
+    checkLossSlot(name, loss);
     checkMatrix(name, inputsName, inputs);
     checkSameShape(name, gradient, outputs, inputs, target);
     if (gradient.data === inputs.data || gradient.data === outputs.data) {
       throw new RangeError(`${name}: ${gradientName} must not share memory with its inputs`);
     }
     if (!this.inside(gradient, outputs, inputs, target)) {
-      const args: Parameters<Backend[typeof name]> = [gradient, outputs, inputs, target];
+      const args: Parameters<Backend[typeof name]> = [loss, gradient, outputs, inputs, target];
       return this.staged(name, args, [gradient, outputs]);
     }
     const rows = inputs.shape[0];
     const n = inputs.shape[1];
-    return this.kernels[name](address(gradient), address(outputs), address(inputs), address(target), rows, n);
+    const slot = this.lossSlot;
+    this.kernels[name](
+      slot.byteOffset, address(gradient), address(outputs), address(inputs), address(target), rows, n,
+    );
+    loss[0] = slot[0];
   }
 
   /**

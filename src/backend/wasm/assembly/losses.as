@@ -1,12 +1,14 @@
 // The losses, in float64 one element at a time and in the reference's order: they run on the
-// output layer only (a few numbers per example), return a float64 value, and so can afford to
-// agree with the reference to the last bit of the float32 gradients they write.
+// output layer only (a few numbers per example), and so can afford to agree with the reference
+// to the last bit of the float32 gradients they write. Each stores the batch mean loss as a
+// float64 at `loss` rather than returning it: JavaScript receives a float64 returned from
+// WebAssembly as a new heap number (16 bytes a batch), where it reads memory without allocating.
 
 /**
- * Quadratic cost: returns the batch mean of ½·Σ_j (y − target)² and writes
+ * Quadratic cost: stores the batch mean of ½·Σ_j (y − target)² at loss and writes
  * dy = (y − target) / rows. All arrays [rows, n]; dy may be y.
  */
-export function meanSquaredError(dy: usize, y: usize, target: usize, rows: i32, n: i32): f64 {
+export function meanSquaredError(loss: usize, dy: usize, y: usize, target: usize, rows: i32, n: i32): void {
   const count = <usize>rows * n;
   let sum: f64 = 0;
   for (let i: usize = 0; i < count; i++) {
@@ -15,17 +17,17 @@ export function meanSquaredError(dy: usize, y: usize, target: usize, rows: i32, 
     sum += difference * difference;
     store<f32>(dy + at, <f32>(difference / rows));
   }
-  return (0.5 * sum) / rows;
+  store<f64>(loss, (0.5 * sum) / rows);
 }
 
 /**
  * Softmax then cross-entropy, fused: writes probabilities and dLogits = (p − target) / rows, and
- * returns the batch mean of Σ_j target·(logSumExp − logit), where zero targets add nothing.
+ * stores at loss the batch mean of Σ_j target·(logSumExp − logit), where zero targets add nothing.
  * probabilities may be logits; dLogits is distinct from both.
  */
 export function softmaxCrossEntropy(
-  dLogits: usize, probabilities: usize, logits: usize, target: usize, rows: i32, n: i32,
-): f64 {
+  loss: usize, dLogits: usize, probabilities: usize, logits: usize, target: usize, rows: i32, n: i32,
+): void {
   let total: f64 = 0;
   for (let i = 0; i < rows; i++) {
     const start = <usize>i * n * 4;
@@ -44,15 +46,17 @@ export function softmaxCrossEntropy(
       store<f32>(dLogits + at, <f32>((p - t) / rows));
     }
   }
-  return total / rows;
+  store<f64>(loss, total / rows);
 }
 
 /**
  * Sigmoid then cross-entropy, fused: writes activations = σ(z) and dz = (a − target) / rows, and
- * returns the batch mean of Σ_j max(z, 0) − z·t + ln(1 + e^(−|z|)), which never overflows.
+ * stores at loss the batch mean of Σ_j max(z, 0) − z·t + ln(1 + e^(−|z|)), which never overflows.
  * activations may be z; dz is distinct from both.
  */
-export function sigmoidCrossEntropy(dz: usize, activations: usize, z: usize, target: usize, rows: i32, n: i32): f64 {
+export function sigmoidCrossEntropy(
+  loss: usize, dz: usize, activations: usize, z: usize, target: usize, rows: i32, n: i32,
+): void {
   const count = <usize>rows * n;
   let total: f64 = 0;
   for (let i: usize = 0; i < count; i++) {
@@ -64,5 +68,5 @@ export function sigmoidCrossEntropy(dz: usize, activations: usize, z: usize, tar
     store<f32>(activations + at, <f32>a);
     store<f32>(dz + at, <f32>((a - t) / rows));
   }
-  return total / rows;
+  store<f64>(loss, total / rows);
 }
