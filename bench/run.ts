@@ -131,7 +131,8 @@ async function main(): Promise<void> {
   if (systems.has('glassbox') && !quick) {
     progress('Glassbox memory while training W1 …');
     await settle();
-    const spec = { ...childSpec(columns[0], 'W1', mnist), epochs: 5 };
+    // Eight epochs: the per-step allocation goal counts those from report.ts's FIRST_WARM_EPOCH (4).
+    const spec = { ...childSpec(columns[0], 'W1', mnist), epochs: 8 };
     record.memory = await runChild<MemoryResult>(
       process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/glassbox-memory.ts', '--spec', JSON.stringify(spec)],
     );

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { examplesWithinBudget, median, type ChildResult } from '../../bench/measure.js';
 import {
-  bytesPerStep, evaluateGoals, formatNumber, formatReport, formatTable, parseChosenBackend, parseMatmulRates,
-  type BenchRecord, type Column,
+  bytesPerStep, epochBytesPerStep, evaluateGoals, FIRST_WARM_EPOCH, formatMemory, formatNumber, formatReport,
+  formatTable, parseChosenBackend, parseMatmulRates, warmEpochs, type BenchRecord, type Column,
 } from '../../bench/report.js';
 import type { MemoryResult } from '../../bench/glassbox-memory.js';
 import { matmulHeader, matmulRow, w1Products } from '../../bench/kernel-timing.js';
@@ -61,24 +61,52 @@ test('parseMatmulRates(output) reads back the rows that matmulRow prints, in Nod
   ]);
 });
 
-function memoryRun(heaps: Array<[before: number, after: number, collections: number]>): MemoryResult {
+/** A memory record: per epoch [heap before GC, after GC, collections, code before GC, after GC]. */
+function memoryRun(
+  heaps: Array<[before: number, after: number, collections: number, codeBefore?: number, codeAfter?: number]>,
+): MemoryResult {
   return {
     system: 'glassbox', kind: 'memory', label: 'test', workload: 'W1', peakRss: 100e6, batchesPerEpoch: 1000,
-    epochs: heaps.map(([before, after, collections], i) => ({
+    epochs: heaps.map(([before, after, collections, codeBefore, codeAfter], i) => ({
       epoch: i + 1, seconds: 1, heapBeforeCollection: before, heapAfterCollection: after, collections,
-      backendBytes: undefined, rss: 100e6,
+      codeBeforeCollection: codeBefore, codeAfterCollection: codeAfter, backendBytes: undefined, rss: 100e6,
     })),
   };
 }
 
-test('bytesPerStep(memory) is what each later epoch added to the heap, per batch', () => {
-  // Epoch 2 adds 2,000 bytes to the 5e6 left after epoch 1; epoch 3 adds 4,000: median 3 per step.
-  assert.equal(bytesPerStep(memoryRun([[6e6, 5e6, 0], [5e6 + 2000, 5e6, 0], [5e6 + 4000, 5e6, 0]])), 3);
+/** Warm-up epochs 1 to 3, adding far more than the steady state does. */
+const warmUp: Array<[number, number, number]> = [[9e6, 5e6, 0], [5e6 + 400_000, 5e6, 0], [5e6 + 200_000, 5e6, 0]];
+
+test('bytesPerStep(memory) is the median of what each epoch from FIRST_WARM_EPOCH added to the heap, per batch', () => {
+  assert.equal(FIRST_WARM_EPOCH, 4);
+  // Epochs 4, 5 and 6 add 2,000, 9,000 and 4,000 bytes to the 5e6 left by the one before: 4 a step.
+  const memory = memoryRun([...warmUp, [5e6 + 2000, 5e6, 0], [5e6 + 9000, 5e6, 0], [5e6 + 4000, 5e6, 0]]);
+  assert.equal(bytesPerStep(memory), 4);
+  assert.deepEqual(warmEpochs(memory), [4, 5, 6]);
+  assert.equal(epochBytesPerStep(memory, 1), 400);
 });
 
-test('bytesPerStep(memory) ignores epochs in which V8 collected, and is undefined without any', () => {
-  assert.equal(bytesPerStep(memoryRun([[6e6, 5e6, 0], [5e6 + 8000, 5e6, 0], [5e6 + 100, 5e6, 2]])), 8);
-  assert.equal(bytesPerStep(memoryRun([[6e6, 5e6, 0], [5e6 + 100, 5e6, 1]])), undefined);
+/** memoryRun with 1 MB of code after each collection, and before it in the epochs listed. */
+function withCode(
+  heaps: Array<[number, number, number]>, codeBefore: Array<[epoch: number, bytes: number]>,
+): MemoryResult {
+  const grown = new Map(codeBefore);
+  return memoryRun(heaps.map(([before, after, collections], i) => [
+    before, after, collections, grown.get(i + 1) ?? 1e6, 1e6,
+  ]));
+}
+
+test('bytesPerStep(memory) leaves out what V8\'s code space grew by', () => {
+  // Epoch 4 adds 131,000 bytes, 130,000 of them compiled code that the collection then frees.
+  assert.equal(bytesPerStep(withCode([...warmUp, [5e6 + 131_000, 5e6, 0]], [[4, 1.13e6]])), 1);
+});
+
+test('bytesPerStep(memory) ignores epochs in which V8 collected, and is undefined without any warm epoch', () => {
+  const memory = memoryRun([...warmUp, [5e6 + 8000, 5e6, 0], [5e6 + 100, 5e6, 2]]);
+  assert.equal(bytesPerStep(memory), 8);
+  assert.deepEqual(warmEpochs(memory), [4]);
+  assert.equal(bytesPerStep(memoryRun([...warmUp, [5e6 + 100, 5e6, 1]])), undefined);
+  assert.equal(bytesPerStep(memoryRun(warmUp)), undefined);
 });
 
 const columns: Column[] = [
@@ -110,6 +138,34 @@ function record(): BenchRecord {
     },
   };
 }
+
+test('formatMemory(memory) lists each epoch\'s heap, code space and allocation per step', () => {
+  // Epoch 4 adds 202,000 bytes, 200,000 of them code; epoch 5 adds 3,000 and keeps 10,000 more.
+  const memory = withCode(
+    [...warmUp, [5e6 + 202_000, 5e6, 0], [5e6 + 3000, 5.01e6, 0]], [[4, 1.2e6]],
+  );
+  const text = formatMemory(memory);
+  assert.match(text, /\| 1 \| 1\.00 \| 9\.00 \| 5\.00 \| 1\.00 → 1\.00 \| – \| 0 \|/);
+  assert.match(text, /\| 4 \| 1\.00 \| 5\.20 \| 5\.00 \| 1\.20 → 1\.00 \| 2 \| 0 \|/);
+  assert.match(text, /\| 5 \| 1\.00 \| 5\.00 \| 5\.01 \| 1\.00 → 1\.00 \| 3 \| 0 \|/);
+});
+
+test('evaluateGoals(record) judges allocation per step on the warm epochs, and names them', () => {
+  const memory = memoryRun([...warmUp, [5e6 + 2000, 5e6, 0], [5e6 + 30_000, 5e6, 0], [5e6 + 3000, 5e6, 0]]);
+  const goals = evaluateGoals({ ...record(), memory });
+  const perStep = (goal: { goal: string }) => goal.goal.startsWith('training W1: nothing allocated per step');
+  const flat = goals.find(perStep);
+  assert.equal(flat?.met, true);
+  assert.match(
+    flat?.measured ?? '',
+    /^3 bytes\/step \(median of epochs 4–6, V8's compiled code left out\); heap after each epoch 5\.00, /,
+  );
+  // 20 and 30 bytes a step from epoch 4 on: 25, over the goal of 16.
+  const busy = memoryRun([...warmUp, [5e6 + 20_000, 5e6, 0], [5e6 + 30_000, 5e6, 0]]);
+  const busyGoal = evaluateGoals({ ...record(), memory: busy }).find(perStep);
+  assert.equal(busyGoal?.met, false);
+  assert.match(busyGoal?.measured ?? '', /^25 bytes\/step \(median of epochs 4–5,/);
+});
 
 test('evaluateGoals(record) compares the fastest Glassbox column with each peer from the same run', () => {
   const goals = new Map(evaluateGoals(record()).map((g) => [g.goal, g]));
