@@ -246,7 +246,7 @@ class BatchRunner {
       if (this.target?.rows !== rows) this.target = reuseTensor(backend, this.target, [rows, data.classes]);
       const x = this.x;
       const target = this.target;
-      data.fillBatch(this.order, start, x, target, labels);
+      data.fillBatch(this.order, start, x, target, labels, backend);
       const output = network.forward(x, true);
       network.lossInto(this.batchLoss, options.loss, target);
       const batchLoss = this.batchLoss[0];
@@ -311,7 +311,7 @@ export function evaluate(
     const rows = Math.min(batchSize, data.length - start);
     x = reuseTensor(backend, x, [rows, data.inputSize]);
     target = reuseTensor(backend, target, [rows, classes]);
-    data.fillBatch(order, start, x, target, labels);
+    data.fillBatch(order, start, x, target, labels, backend);
     const output = network.forward(x, false);
     if (options.loss) lossSum += network.loss(options.loss, target) * rows;
     backend.argmaxRows(guesses, output);

@@ -133,6 +133,13 @@ export interface Backend extends Allocator {
    * `y` must not share memory with `x`.
    */
   deskew(y: Tensor, x: Tensor, width: number, height: number): void;
+
+  /**
+   * out[i] = pixels[i] / 255 for every element of out: image intensities (bytes) as the numbers
+   * 0 to 1 a network reads, the float nearest each quotient. `pixels` holds at least out.size
+   * bytes. Datasets of byte images convert their batches with it (see ImageDataset.fillBatch).
+   */
+  pixelsToFloats(out: Tensor, pixels: Uint8Array): void;
 }
 
 export interface SgdStepOptions {
@@ -157,5 +164,5 @@ export const kernelNames = [
   'matmul', 'addRowVector', 'sumRows', 'multiply', 'sigmoid', 'sigmoidBackward', 'tanh',
   'tanhBackward', 'leakyRelu', 'leakyReluBackward', 'softmaxRows', 'softmaxRowsBackward',
   'meanSquaredError', 'softmaxCrossEntropy', 'sigmoidCrossEntropy', 'dropoutMask', 'sgdStep', 'adamStep', 'argmaxRows',
-  'deskew',
+  'deskew', 'pixelsToFloats',
 ] as const satisfies readonly (keyof Backend)[];

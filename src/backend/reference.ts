@@ -2,7 +2,8 @@ import type { AdamStepOptions, Backend, SgdStepOptions } from './backend.js';
 import type { Floats, Tensor } from '../tensor.js';
 import type { Random } from '../random.js';
 import {
-  checkDeskew, checkLossSlot, checkMatrix, checkRowVector, checkSameShape, describe, matmulDimensions,
+  checkDeskew, checkLossSlot, checkMatrix, checkPixels, checkRowVector, checkSameShape, describe,
+  matmulDimensions,
 } from './shapes.js';
 import { deskewImage } from '../data/deskew.js';
 
@@ -273,5 +274,10 @@ export class ReferenceBackend implements Backend {
     for (let i = 0; i < x.shape[0]; i++) {
       deskewImage(y.data.subarray(i * size, (i + 1) * size), x.data.subarray(i * size, (i + 1) * size), width, height);
     }
+  }
+
+  pixelsToFloats(out: Tensor, pixels: Uint8Array): void {
+    checkPixels(out, pixels);
+    for (let i = 0; i < out.size; i++) out.data[i] = pixels[i] / 255;
   }
 }

@@ -96,6 +96,14 @@ export function checkDeskew(y: Tensor, x: Tensor, width: number, height: number)
   }
 }
 
+/** Bytes for pixelsToFloats: a Uint8Array of at least out.size bytes. */
+export function checkPixels(out: Tensor, pixels: Uint8Array): void {
+  if (!(pixels instanceof Uint8Array) || pixels.length < out.size) {
+    const got = pixels instanceof Uint8Array ? `${pixels.length} bytes` : 'no Uint8Array';
+    throw new RangeError(`pixelsToFloats: pixels must hold ${out.size} bytes for out ${describe(out)}, got ${got}`);
+  }
+}
+
 function overlaps(x: Tensor, y: Tensor): boolean {
   const xStart = x.data.byteOffset;
   const yStart = y.data.byteOffset;

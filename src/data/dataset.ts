@@ -1,3 +1,4 @@
+import type { Backend } from '../backend/backend.js';
 import type { Tensor } from '../tensor.js';
 
 /**
@@ -14,9 +15,13 @@ export interface Dataset {
   label(i: number): number;
   /**
    * Writes examples `indices[start .. start + x.rows)` into x [rows, inputSize], their one-hot
-   * targets into target [rows, classes], and their labels into labels[0 .. rows).
+   * targets into target [rows, classes], and their labels into labels[0 .. rows). `backend`, when
+   * given, is the one x lives on: a dataset may convert the batch with its kernels (ImageDataset
+   * scales its bytes with pixelsToFloats), with the same result as without.
    */
-  fillBatch(indices: Int32Array, start: number, x: Tensor, target: Tensor, labels: Int32Array): void;
+  fillBatch(
+    indices: Int32Array, start: number, x: Tensor, target: Tensor, labels: Int32Array, backend?: Backend,
+  ): void;
 }
 
 /** Writes one-hot rows: target[i, labels[i]] = 1, every other entry 0. */

@@ -1,3 +1,4 @@
+import type { Backend } from '../backend/backend.js';
 import type { Tensor } from '../tensor.js';
 import { fillOneHot, type Dataset } from './dataset.js';
 
@@ -13,6 +14,11 @@ export class ImageDataset implements Dataset {
   private readonly words: Uint32Array | undefined;
   /** One image of zeros, to clear a row of a batch. */
   private readonly zeros: Float32Array;
+  /**
+   * A batch's bytes, gathered in the memory of the backend that converts them (see fillBatch):
+   * that backend, the floats it lent (kept, or it would take them back), and two views of them.
+   */
+  private stage: { backend: Backend; floats: Float32Array; words: Uint32Array; bytes: Uint8Array } | undefined;
 
   /**
    * pixels: `length` images of `inputSize` bytes each, one after the other (0 = background);
@@ -61,7 +67,13 @@ export class ImageDataset implements Dataset {
     );
   }
 
-  fillBatch(indices: Int32Array, start: number, x: Tensor, target: Tensor, labels: Int32Array): void {
+  fillBatch(
+    indices: Int32Array, start: number, x: Tensor, target: Tensor, labels: Int32Array, backend?: Backend,
+  ): void {
+    if (backend !== undefined && this.words !== undefined) {
+      this.fillThrough(backend, this.words, indices, start, x, target, labels);
+      return;
+    }
     const rows = x.rows;
     const size = this.inputSize;
     // Locals rather than property reads inside the loop: this runs for every pixel of every
@@ -70,14 +82,7 @@ export class ImageDataset implements Dataset {
     const words = this.words;
     const zeros = this.zeros;
     const out = x.data;
-    // The batch's images lie at random places in tens of megabytes: read a byte of each of their
-    // cache lines first, so that the processor fetches them all at once rather than one after
-    // another as the loop below reaches them.
-    let touched = 0;
-    for (let i = 0; i < rows; i++) {
-      const from = indices[start + i] * size;
-      for (let p = 0; p < size; p += 64) touched |= pixels[from + p];
-    }
+    const touched = this.fetch(indices, start, rows);
     for (let i = 0; i < rows; i++) {
       const example = indices[start + i];
       const from = example * size;
@@ -102,6 +107,65 @@ export class ImageDataset implements Dataset {
       labels[i] = this.labels[example];
     }
     fillOneHot(target, labels, rows);
+  }
+
+  /**
+   * fillBatch through a backend: the batch's bytes are copied four at a time into memory the
+   * backend lent, and its pixelsToFloats kernel scales them into x. Scaling in plain TypeScript
+   * costs a lookup and a store per inked pixel; this, a copy of four bytes at a time and the
+   * kernel's sixteen (W2, the video network, 1 thread: 0.249 → 0.215-0.23 s an epoch).
+   */
+  private fillThrough(
+    backend: Backend, words: Uint32Array, indices: Int32Array, start: number, x: Tensor, target: Tensor,
+    labels: Int32Array,
+  ): void {
+    const rows = x.rows;
+    const size = this.inputSize;
+    const stage = this.stageFor(backend, rows * size);
+    const to = stage.words;
+    const touched = this.fetch(indices, start, rows);
+    const wordsPerImage = size >> 2;
+    for (let i = 0; i < rows; i++) {
+      const example = indices[start + i];
+      const from = (example * size) >> 2;
+      const at = i * wordsPerImage + (touched & 0);
+      for (let w = 0; w < wordsPerImage; w++) to[at + w] = words[from + w];
+      labels[i] = this.labels[example];
+    }
+    backend.pixelsToFloats(x, stage.bytes);
+    fillOneHot(target, labels, rows);
+  }
+
+  /**
+   * Reads a byte of every cache line of the batch's images and returns them or-ed together (for
+   * the caller to use, so that no compiler drops the reads). The images lie at random places in
+   * tens of megabytes: asked for all at once, the processor fetches their lines together rather
+   * than one after another as the copying reaches them.
+   */
+  private fetch(indices: Int32Array, start: number, rows: number): number {
+    const pixels = this.pixels;
+    const size = this.inputSize;
+    let touched = 0;
+    for (let i = 0; i < rows; i++) {
+      const from = indices[start + i] * size;
+      for (let p = 0; p < size; p += 64) touched |= pixels[from + p];
+    }
+    return touched;
+  }
+
+  /** The stage for `bytes` bytes on `backend`, made (or grown) on first use. */
+  private stageFor(backend: Backend, bytes: number): NonNullable<ImageDataset['stage']> {
+    const stage = this.stage;
+    if (stage !== undefined && stage.backend === backend && stage.bytes.length >= bytes) return stage;
+    const floats = backend.alloc(Math.ceil(bytes / 4));
+    if (!(floats instanceof Float32Array)) throw new TypeError('ImageDataset: backend.alloc must give float32s');
+    this.stage = {
+      backend,
+      floats,
+      words: new Uint32Array(floats.buffer, floats.byteOffset, floats.length),
+      bytes: new Uint8Array(floats.buffer, floats.byteOffset, floats.length * 4),
+    };
+    return this.stage;
   }
 }
 

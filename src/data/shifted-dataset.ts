@@ -1,3 +1,4 @@
+import type { Backend } from '../backend/backend.js';
 import type { Random } from '../random.js';
 import type { Tensor } from '../tensor.js';
 import type { Dataset } from './dataset.js';
@@ -37,8 +38,10 @@ export class ShiftedDataset implements Dataset {
     return this.base.label(i);
   }
 
-  fillBatch(indices: Int32Array, start: number, x: Tensor, target: Tensor, labels: Int32Array): void {
-    this.base.fillBatch(indices, start, x, target, labels);
+  fillBatch(
+    indices: Int32Array, start: number, x: Tensor, target: Tensor, labels: Int32Array, backend?: Backend,
+  ): void {
+    this.base.fillBatch(indices, start, x, target, labels, backend);
     const { width, height, maxShift } = this;
     const span = 2 * maxShift + 1;
     for (let i = 0; i < x.rows; i++) {

@@ -275,6 +275,23 @@ const specs: Record<KernelName, KernelSpec> = {
     aliases: [],
     mismatch: (b) => b.argmaxRows(new Int32Array(1), tensorOn(b, [2, 3])),
   },
+  pixelsToFloats: {
+    // Bytes held in a float tensor's memory (so that on the WebAssembly backend they lie in its
+    // memory, the fast path): every byte value, with runs of sixteen zeros (the skipped case).
+    call: (rows, n, seed) => {
+      const count = rows * n;
+      const bytes = new Uint8Array(Math.ceil(count / 4) * 4);
+      for (let i = 0; i < count; i++) bytes[i] = (i >> 4) % 3 === 0 ? 0 : (i * 37 + seed) & 255;
+      return {
+        tensors: { out: zeros([rows, n]), store: { shape: [bytes.length / 4], values: new Float32Array(bytes.buffer) } },
+        run: (b, t) => b.pixelsToFloats(t.out, new Uint8Array(t.store.data.buffer, t.store.data.byteOffset, count)),
+      };
+    },
+    outputs: ['out'],
+    tolerance: exact,
+    aliases: [],
+    mismatch: (b) => b.pixelsToFloats(tensorOn(b, [2, 3]), new Uint8Array(5)),
+  },
   deskew: {
     // Images n pixels wide: faint random ink, one image leaning hard (large shifts), an empty one
     // and one with ink on a single row (both copied as they are); with specials, NaN, Inf and huge

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ImageDataset, Random, Tensor } from '../../src/index.js';
+import { createWasmBackend, ImageDataset, Random, ReferenceBackend, Tensor, type Backend } from '../../src/index.js';
 
 /** `count` images of `size` bytes, mostly background with a few inked runs, and their labels. */
 function images(count: number, size: number, seed: number): { pixels: Uint8Array; labels: Uint8Array } {
@@ -39,3 +39,25 @@ for (const [size, offset] of [[784, 0], [784, 1], [7, 0]] as const) {
     });
   });
 }
+
+test('ImageDataset.fillBatch(..., backend) converts the batch with the backend\'s pixelsToFloats, to the same floats', async () => {
+  const size = 784;
+  const { pixels, labels } = images(40, size, 5);
+  const dataset = new ImageDataset(pixels, labels, size);
+  const order = Int32Array.from([3, 39, 0, 17, 3, 22, 8, 31, 12, 5, 26]);
+  const expected = filled(dataset, Array.from(order));
+  const wasm = await createWasmBackend({ threads: 1 });
+  for (const backend of [new ReferenceBackend(), wasm] as Backend[]) {
+    // Twice: the second batch is smaller and reuses the bytes gathered in the backend's memory.
+    for (const rows of [order.length, 4]) {
+      const x = new Tensor([rows, size], backend.alloc(rows * size).fill(7));
+      const target = new Tensor([rows, 10], backend.alloc(rows * 10).fill(7));
+      const batchLabels = new Int32Array(rows);
+      dataset.fillBatch(order, 0, x, target, batchLabels, backend);
+      assert.deepEqual(Array.from(x.data), Array.from(expected.x.subarray(0, rows * size)), `${backend.name}, ${rows} rows`);
+      assert.deepEqual(Array.from(target.data), Array.from(expected.target.subarray(0, rows * 10)));
+      assert.deepEqual(Array.from(batchLabels), Array.from(expected.labels.subarray(0, rows)));
+    }
+  }
+  wasm.dispose();
+});

@@ -29,15 +29,18 @@ export class KernelThreads {
   private readonly reals: Float64Array;
   private generation = 0;
   /**
-   * For each call site and size (see decide), in STAT_SLOTS float64s: the main thread's recent
-   * milliseconds of work on its own strips and of waiting for the others' (running averages),
-   * calls shared since the last pause, calls left in the pause, and how long the next pause is.
+   * For each call site and size (see decide), in STAT_SLOTS float64s: the running averages of
+   * a call's milliseconds shared and alone, how many of each were timed, and calls since the
+   * last one that went the way the averages did not choose, and how many calls that waits.
    */
   private readonly stats = new Float64Array(SITES * SIZES * STAT_SLOTS);
-  /** The stats' offset of the call decide() last let share, or −1. */
+  /** The stats' offset of the call decide() was last asked about, whether it shares, its start. */
   private decided = -1;
-  /** This call's milliseconds of the main thread's own work and of waiting for the others. */
-  private readonly clock = new Float64Array(2);
+  private sharing = false;
+  /** Whether that call goes the way its averages did not choose (see decide), and is timed. */
+  private exploring = false;
+  private timed = false;
+  private readonly started = new Float64Array(1);
 
   private constructor(count: number, workers: WorkerHandle[], job: Int32Array, reals: Float64Array) {
     this.count = count;
@@ -82,7 +85,6 @@ export class KernelThreads {
     this.setProduct(out, a, b, m, n, k, transposeA, transposeB, accumulate, 0);
     if (byColumns) this.share(kernels, scratch, PANELS_BY_COLUMNS, Math.ceil(n / 8), 8, n);
     else this.share(kernels, scratch, PANELS_BY_ROWS, Math.ceil(m / 4), 4, m);
-    this.judge();
   }
 
   /**
@@ -111,7 +113,6 @@ export class KernelThreads {
       // lists every row's values for itself.
       this.share(kernels, scratch, ROWS_BY_PANELS, panels, 1, panels, Math.min(panels, this.count));
     }
-    this.judge();
   }
 
   /** Deskews rows images of x into y (see assembly/deskew.as), shared out in strips of images. */
@@ -120,7 +121,6 @@ export class KernelThreads {
   ): void {
     this.setProduct(y, x, 0, rows, width, height, false, false, false, 0);
     this.share(kernels, scratch, DESKEW, rows, 1, rows);
-    this.judge();
   }
 
   /**
@@ -135,14 +135,12 @@ export class KernelThreads {
     this.setProduct(y, x, row, rows, n, 0, false, false, false, 0);
     this.reals[0] = slope;
     this.share(kernels, scratch, kind, rows, 1, rows);
-    this.judge();
   }
 
   /** out [cols, rows] = fromᵀ (see matmulTranspose in assembly/matmul-rows.as), in strips of rows. */
   transpose(kernels: KernelExports, out: number, from: number, rows: number, cols: number, scratch: number): void {
     this.setProduct(out, from, 0, rows, cols, 0, false, false, false, 0);
     this.share(kernels, scratch, TRANSPOSE, Math.ceil(rows / 4), 4, rows);
-    this.judge();
   }
 
   /** One SGD step over `count` parameters (see assembly/optimizers.as), shared out in strips. */
@@ -150,8 +148,6 @@ export class KernelThreads {
     kernels: KernelExports, value: number, grad: number, velocity: number, count: number,
     learningRate: number, momentum: number, nesterov: boolean, weightDecay: number, scratch: number,
   ): void {
-    this.clock[WORKING] = 0;
-    this.clock[WAITING] = 0;
     const job = this.job;
     job[OUT] = value;
     job[A] = grad;
@@ -162,7 +158,6 @@ export class KernelThreads {
     this.reals[2] = weightDecay;
     // Strips of whole SIMD vectors (4 parameters), the last one taking the remainder.
     this.share(kernels, scratch, SGD_STEP, Math.ceil(count / 4), 4, count);
-    this.judge();
   }
 
   /** Writes a call's operands into the job's words (for deskew: rows images, N×K, from A into OUT). */
@@ -170,8 +165,6 @@ export class KernelThreads {
     out: number, a: number, b: number, m: number, n: number, k: number,
     transposeA: boolean, transposeB: boolean, accumulate: boolean, packed: number,
   ): void {
-    this.clock[WORKING] = 0;
-    this.clock[WAITING] = 0;
     const job = this.job;
     job[OUT] = out;
     job[A] = a;
@@ -199,62 +192,86 @@ export class KernelThreads {
     job[UNIT] = unit;
     job[SIZE] = size;
     job[STRIPS] = strips;
-    const started = performance.now();
     Atomics.store(job, DONE, 0);
     this.generation = (this.generation + 1) & 0x7fff;
     Atomics.store(job, NEXT, this.generation << 16);
     Atomics.store(job, GENERATION, this.generation);
     Atomics.notify(job, GENERATION);
     runStrips(kernels, job, this.reals, this.generation, scratch);
-    const waitStarted = performance.now();
-    this.clock[WORKING] += waitStarted - started;
-    // Reading the clock costs more than a turn of this loop, so it is read every 4096 turns.
+    // The clock is read only once the wait grows long (every 4096 turns), to give up on a worker
+    // that stopped answering: reading it costs more than a turn, and it may allocate.
+    let waitStarted = -1;
     for (let turns = 1; Atomics.load(job, DONE) !== strips; turns++) {
-      if ((turns & 4095) === 0 && performance.now() - waitStarted > 60_000) {
-        throw new Error('wasm backend: a worker thread stopped answering');
-      }
+      if ((turns & 4095) !== 0) continue;
+      if (waitStarted < 0) waitStarted = performance.now();
+      else if (performance.now() - waitStarted > 60_000) throw new Error('wasm backend: a worker thread stopped answering');
     }
-    this.clock[WAITING] += performance.now() - waitStarted;
   }
 
   /**
    * Whether the next call from call site `site` (a number below SITES), doing `work` units of
-   * work, should be shared. When other programs keep the machine busy, the operating system sets
-   * a worker aside for a time slice (milliseconds) now and then, often in the middle of a strip,
-   * and the main thread waits far longer than sharing saves. So each site and size of call (by
-   * powers of two) pauses its sharing, for 256 of its calls, once the main thread's recent waits
-   * (a running average over about 30 calls) outweigh its recent work: it would have finished
-   * sooner alone. A pause that follows soon after the last lasts twice as long, up to 8192 calls.
+   * work, should be shared; the caller then makes the call, shared or alone, and calls finish().
+   * Each site and size of call (by powers of two) keeps the running average of its calls' times
+   * shared and alone, and goes the faster way. Sharing does not always pay: handing strips to a
+   * worker costs microseconds, a worker reads from its own caches what the main thread just
+   * wrote, and when other programs keep the machine busy the operating system sets a worker
+   * aside for a time slice now and then, often in the middle of a strip. The first calls
+   * alternate, to time both ways, and one call in EXPLORE_FIRST then goes the other way, so that the
+   * choice follows a machine that got busier or quieter (less and less often while the other way
+   * stays slower).
    */
   decide(site: number, work: number): boolean {
     const size = Math.min(SIZES - 1, Math.max(0, Math.floor(Math.log2(work))));
     const at = (site * SIZES + size) * STAT_SLOTS;
-    this.decided = -1;
-    if (this.stats[at + RESTING] > 0) {
-      this.stats[at + RESTING]--;
-      return false;
+    const stats = this.stats;
+    let share: boolean;
+    this.exploring = false;
+    if (stats[at + SHARED_CALLS] < TIMED_FIRST || stats[at + ALONE_CALLS] < TIMED_FIRST) {
+      share = stats[at + SHARED_CALLS] <= stats[at + ALONE_CALLS];
+    } else {
+      share = stats[at + SHARED_TIME] <= stats[at + ALONE_TIME];
+      if (stats[at + EXPLORE_EVERY] === 0) stats[at + EXPLORE_EVERY] = EXPLORE_FIRST;
+      if (++stats[at + SINCE_OTHER] >= stats[at + EXPLORE_EVERY]) {
+        stats[at + SINCE_OTHER] = 0;
+        share = !share;
+        this.exploring = true;
+      }
     }
     this.decided = at;
-    return true;
+    this.sharing = share;
+    // Only some calls are timed: reading the clock from here allocates (Node's performance.now
+    // builds an array and a number when V8 does not inline it: about 150 bytes a timed call),
+    // and a call in TIMED_EVERY is enough to follow a machine that gets busier or quieter.
+    this.timed = this.exploring || ++stats[at + SINCE_TIMED] >= TIMED_EVERY ||
+      stats[at + SHARED_CALLS] < TIMED_FIRST || stats[at + ALONE_CALLS] < TIMED_FIRST;
+    if (this.timed) {
+      stats[at + SINCE_TIMED] = 0;
+      this.started[0] = performance.now();
+    }
+    return share;
   }
 
-  /** Folds the call just shared into its site and size's recent totals; pauses if not paying. */
-  private judge(): void {
+  /** Times the call decide() was last asked about into its site and size's averages. */
+  finish(): void {
     const at = this.decided;
     if (at < 0) return;
+    this.decided = -1;
+    if (!this.timed) return;
+    const elapsed = performance.now() - this.started[0];
     const stats = this.stats;
-    stats[at + RECENT_WORKING] = stats[at + RECENT_WORKING] * (1 - RECENT) + this.clock[WORKING] * RECENT;
-    stats[at + RECENT_WAITING] = stats[at + RECENT_WAITING] * (1 - RECENT) + this.clock[WAITING] * RECENT;
-    stats[at + SHARED]++;
-    if (stats[at + REST_LENGTH] === 0) stats[at + REST_LENGTH] = FIRST_REST;
-    if (stats[at + SHARED] >= WARMED_UP && stats[at + RECENT_WAITING] > stats[at + RECENT_WORKING]) {
-      stats[at + RESTING] = stats[at + REST_LENGTH];
-      stats[at + REST_LENGTH] = Math.min(stats[at + REST_LENGTH] * 2, LONGEST_REST);
-      stats[at + RECENT_WORKING] = 0;
-      stats[at + RECENT_WAITING] = 0;
-      stats[at + SHARED] = 0;
-    } else if (stats[at + SHARED] >= FORGIVEN_AFTER) {
-      stats[at + REST_LENGTH] = FIRST_REST;
+    const time = at + (this.sharing ? SHARED_TIME : ALONE_TIME);
+    const calls = at + (this.sharing ? SHARED_CALLS : ALONE_CALLS);
+    // The first call each way is not counted: the first shared one wakes sleeping workers.
+    if (stats[calls] === 1) stats[time] = elapsed;
+    else if (stats[calls] > 1) stats[time] += (elapsed - stats[time]) * RECENT;
+    stats[calls]++;
+    if (this.exploring) {
+      // The other way timed again: if it is still the slower, look again half as often (on a
+      // busy machine a shared call can take ten times as long); if not, as often as at first.
+      const slower = this.sharing
+        ? stats[at + SHARED_TIME] > stats[at + ALONE_TIME]
+        : stats[at + ALONE_TIME] > stats[at + SHARED_TIME];
+      stats[at + EXPLORE_EVERY] = slower ? Math.min(2 * stats[at + EXPLORE_EVERY], EXPLORE_LAST) : EXPLORE_FIRST;
     }
   }
 
@@ -268,24 +285,26 @@ export class KernelThreads {
 const SITES = 9;
 const SIZES = 48;
 // A site and size's stats.
-const RECENT_WORKING = 0;
-const RECENT_WAITING = 1;
-const SHARED = 2;
-const RESTING = 3;
-const REST_LENGTH = 4;
-const STAT_SLOTS = 5;
-// The clock's slots.
-const WORKING = 0;
-const WAITING = 1;
-/** Weight of the latest call in the recent totals (about the last 30 calls count). */
-const RECENT = 1 / 32;
-/** Calls shared before the recent totals count (the first waits for sleeping workers). */
-const WARMED_UP = 16;
-/** Calls run alone in the first pause, and at most in any; pauses double up to that. */
-const FIRST_REST = 256;
-const LONGEST_REST = 8192;
-/** Calls shared without a pause after which the next pause is a first one again. */
-const FORGIVEN_AFTER = 4096;
+const SHARED_TIME = 0;
+const ALONE_TIME = 1;
+const SHARED_CALLS = 2;
+const ALONE_CALLS = 3;
+const SINCE_OTHER = 4;
+const EXPLORE_EVERY = 5;
+const SINCE_TIMED = 6;
+const STAT_SLOTS = 7;
+/** One call in this many is timed (and all the first ones, and those that explore). */
+const TIMED_EVERY = 128;
+/** Weight of the latest call in the running averages. */
+const RECENT = 1 / 4;
+/** Calls each way timed first, alternating (the first of each is not counted). */
+const TIMED_FIRST = 4;
+/**
+ * One call in EXPLORE_FIRST goes the way the averages did not choose, to time it again; each
+ * time that way is still the slower, it waits twice as long, up to EXPLORE_LAST calls.
+ */
+const EXPLORE_FIRST = 8;
+const EXPLORE_LAST = 512;
 
 /** FLAGS holds the row-list kernel's block depth above its three flag bits. */
 const DEPTH_SHIFT = 3;

@@ -32,6 +32,7 @@ export interface KernelExports {
   ): void;
   matmulTranspose(out: number, from: number, rows: number, columns: number, firstRow: number, endRow: number): void;
   addRowVector(out: number, a: number, row: number, rows: number, n: number): void;
+  pixelsToFloats(out: number, pixels: number, count: number): void;
   sumRows(out: number, a: number, rows: number, n: number, accumulate: boolean): void;
   multiply(out: number, a: number, b: number, count: number): void;
   sigmoid(y: number, x: number, count: number): void;

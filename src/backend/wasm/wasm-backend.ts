@@ -4,7 +4,7 @@ import { Tensor } from '../../tensor.js';
 import type { Random } from '../../random.js';
 import { ReferenceBackend } from '../reference.js';
 import {
-  checkDeskew, checkLossSlot, checkMatmul, checkMatrix, checkRowVector, checkSameShape, describe,
+  checkDeskew, checkLossSlot, checkMatmul, checkMatrix, checkPixels, checkRowVector, checkSameShape, describe,
 } from '../shapes.js';
 import {
   compileKernels, instantiateKernels, supportedVariants, type KernelExports, type KernelVariant,
@@ -30,7 +30,7 @@ export interface WasmBackendOptions {
    * threads − 1 workers on shared memory, each computing whole strips of the call, so that
    * results are the same bits for any thread count. Needs shared memory (in browsers, a
    * cross-origin isolated page). 'auto' (default): in Node, with shared memory, one per core up to
-   * four (each kind of call pauses its sharing while it does not pay: see KernelThreads);
+   * four (each kind of call is shared only while that is faster than alone: see KernelThreads);
    * elsewhere 1, as a page's own work may need the other cores.
    */
   threads?: number | 'auto';
@@ -305,6 +305,7 @@ export class WasmBackend implements Backend {
         address(out), address(a), address(b), m, n, k, transposeA, transposeB, accumulate, this.scratch, 0, m, 0, n,
       );
     }
+    pool?.finish();
   }
 
   /**
@@ -330,15 +331,20 @@ export class WasmBackend implements Backend {
         out, a, m, n, k, depth, transposeA, accumulate, packed, this.scratch, 0, m, 0, panels,
       );
     }
+    pool?.finish();
     return true;
   }
 
   /** out [cols, rows] = fromᵀ, shared with `pool`'s threads when it finds that pays. */
   private transpose(pool: KernelThreads | undefined, out: number, from: number, rows: number, cols: number): void {
-    if (rows * cols >= THREADED_TRANSPOSE && pool?.decide(TRANSPOSE_SITE, rows * cols)) {
+    if (rows * cols < THREADED_TRANSPOSE || pool === undefined) {
+      this.kernels.matmulTranspose(out, from, rows, cols, 0, rows);
+    } else if (pool.decide(TRANSPOSE_SITE, rows * cols)) {
       pool.transpose(this.kernels, out, from, rows, cols, this.scratch);
+      pool.finish();
     } else {
       this.kernels.matmulTranspose(out, from, rows, cols, 0, rows);
+      pool.finish();
     }
   }
 
@@ -378,6 +384,7 @@ export class WasmBackend implements Backend {
     } else {
       this.kernels.addRowVector(address(out), address(a), address(row), rows, row.size);
     }
+    this.pool?.finish();
   }
 
   sumRows(out: Tensor, a: Tensor, accumulate = false): void {
@@ -418,6 +425,7 @@ export class WasmBackend implements Backend {
     } else {
       this.kernels.leakyRelu(address(y), address(x), x.size, slope);
     }
+    this.pool?.finish();
   }
 
   leakyReluBackward(dx: Tensor, dy: Tensor, x: Tensor, slope: number): void {
@@ -437,9 +445,13 @@ export class WasmBackend implements Backend {
     } else {
       this.kernels.softmaxRows(address(y), address(x), x.shape[0], x.shape[1]);
     }
+    this.pool?.finish();
   }
 
-  /** Whether a row-wise kernel call over `size` values should be shared with the threads. */
+  /**
+   * Whether a row-wise kernel call over `size` values should be shared with the threads (the
+   * caller then calls the pool's finish()).
+   */
   private shareRows(kind: RowWiseKind, size: number, threshold: number): boolean {
     const site = ROW_WISE_SITE + kind - ADD_ROW_VECTOR;
     return size >= threshold && this.pool !== undefined && this.pool.decide(site, size);
@@ -495,6 +507,7 @@ export class WasmBackend implements Backend {
         address(value), address(grad), address(velocity), value.size, learningRate, momentum, nesterov, weightDecay,
       );
     }
+    pool?.finish();
   }
 
   adamStep(value: Tensor, grad: Tensor, m: Tensor, v: Tensor, options: AdamStepOptions): void {
@@ -544,6 +557,15 @@ export class WasmBackend implements Backend {
       const scratchBytes = this.kernels.matmulScratchBytes();
       this.kernels.deskew(address(y), address(x), rows, width, height, this.scratch, scratchBytes);
     }
+    pool?.finish();
+  }
+
+  pixelsToFloats(out: Tensor, pixels: Uint8Array): void {
+    checkPixels(out, pixels);
+    // Bytes outside the module's memory would need a copy as large as the work: the reference
+    // converts them where they are.
+    if (!this.inside(out) || !this.heap.owns(pixels)) return this.reference.pixelsToFloats(out, pixels);
+    this.kernels.pixelsToFloats(address(out), pixels.byteOffset, out.size);
   }
 
   /** y = f(x) elementwise, by `kernel`. */

@@ -52,3 +52,34 @@ export function multiply(out: usize, a: usize, b: usize, count: i32): void {
 @inline function multiplyStep(out: usize, a: usize, b: usize, at: usize, lanes: i32): void {
   storePartial(out + at, f32x4.mul(loadPartial(a + at, lanes), loadPartial(b + at, lanes)), lanes);
 }
+
+/**
+ * out[i] = pixels[i] / 255 for `count` bytes. Float32 division rounds each quotient once, to the
+ * nearest float32, as the reference's float64 division and store do: b / 255 repeats b's eight
+ * bits forever in binary, so no quotient lies near enough to a float32 halfway point for the
+ * float64 rounding to move it (the backend tests check all 256). Sixteen pixels at a time;
+ * sixteen zeros (most of a digit's background) skip the division.
+ */
+export function pixelsToFloats(out: usize, pixels: usize, count: i32): void {
+  const scale = f32x4.splat(255);
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 16 <= count; i += 16) {
+    const bytes = v128.load(pixels + <usize>i);
+    const at = out + (<usize>i << 2);
+    if (!v128.any_true(bytes)) {
+      v128.store(at, zero);
+      v128.store(at, zero, 16);
+      v128.store(at, zero, 32);
+      v128.store(at, zero, 48);
+      continue;
+    }
+    const low = i16x8.extend_low_i8x16_u(bytes);
+    const high = i16x8.extend_high_i8x16_u(bytes);
+    v128.store(at, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(low)), scale));
+    v128.store(at, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(low)), scale), 16);
+    v128.store(at, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(high)), scale), 32);
+    v128.store(at, f32x4.div(f32x4.convert_i32x4_u(i32x4.extend_high_i16x8_u(high)), scale), 48);
+  }
+  for (; i < count; i++) store<f32>(out + (<usize>i << 2), <f32>load<u8>(pixels + <usize>i) / 255);
+}
