@@ -232,9 +232,13 @@ export class KernelThreads {
       share = stats[at + SHARED_TIME] <= stats[at + ALONE_TIME];
       if (stats[at + EXPLORE_EVERY] === 0) stats[at + EXPLORE_EVERY] = EXPLORE_FIRST;
       if (++stats[at + SINCE_OTHER] >= stats[at + EXPLORE_EVERY]) {
-        stats[at + SINCE_OTHER] = 0;
+        // Two calls the other way, the second timed: after a while alone the first shared call
+        // wakes sleeping workers, which would make sharing look slower than it is.
         share = !share;
-        this.exploring = true;
+        if (stats[at + SINCE_OTHER] > stats[at + EXPLORE_EVERY]) {
+          stats[at + SINCE_OTHER] = 0;
+          this.exploring = true;
+        }
       }
     }
     this.decided = at;
@@ -298,7 +302,7 @@ const TIMED_EVERY = 128;
 /** Weight of the latest call in the running averages. */
 const RECENT = 1 / 4;
 /** Calls each way timed first, alternating (the first of each is not counted). */
-const TIMED_FIRST = 4;
+const TIMED_FIRST = 2;
 /**
  * One call in EXPLORE_FIRST goes the way the averages did not choose, to time it again; each
  * time that way is still the slower, it waits twice as long, up to EXPLORE_LAST calls.
