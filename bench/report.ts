@@ -21,8 +21,12 @@ export type WorkloadId = TrainingWorkload['id'];
 export interface FastPresetResult {
   /** Test accuracy and training seconds after each epoch of `glassbox train --preset fast`. */
   epochs: Array<{ epoch: number; seconds: number; testAccuracy: number }>;
-  /** Training seconds (evaluation excluded) until the test accuracy first reached 98.0%. */
+  /**
+   * Training seconds (evaluation excluded) until the test accuracy first reached 98.0%: the
+   * median of the runs (`runs`, each run's figure; `epochs` and `wallSeconds` are the median run's).
+   */
   secondsTo98: number | undefined;
+  runs?: Array<number | undefined>;
   /** The whole command, start to exit: loading, training, evaluating and saving. */
   wallSeconds: number;
 }
@@ -249,7 +253,11 @@ function fastPresetGoal(fast: BenchRecord['fastPreset']): Goal {
     const best = Math.max(...fast.epochs.map((e) => e.testAccuracy));
     return { goal, measured: `never reached 98% (best ${(best * 100).toFixed(2)}%)`, met: false, gap: '' };
   }
-  return ratioGoal(goal, fast.secondsTo98, 2, 'lower', 's');
+  const goalMet = ratioGoal(goal, fast.secondsTo98, 2, 'lower', 's');
+  const runs = fast.runs?.map((r) => (r === undefined ? 'never' : `${formatNumber(r)} s`));
+  return runs === undefined || runs.length < 2
+    ? goalMet
+    : { ...goalMet, measured: `${goalMet.measured} (median of ${runs.length} runs: ${runs.join(', ')})` };
 }
 
 /**

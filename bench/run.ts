@@ -295,11 +295,28 @@ async function runBrowserKernels(): Promise<KernelsResult | ChildSkip> {
   return { matmul: parseMatmulRates(result.stdout), output: result.stdout };
 }
 
+/** Runs of the fast preset; the result is the median run (one with --quick). */
+const FAST_RUNS = quick ? 1 : 3;
+
 /**
- * `glassbox train --preset fast --json` as a user runs it, on the default backend: the training
- * seconds until the test accuracy first reaches 98.0%.
+ * `glassbox train --preset fast --json` as a user runs it, on the default backend, FAST_RUNS
+ * times: the median run's training seconds until the test accuracy first reaches 98.0% (a run
+ * that never does counts as the slowest).
  */
 async function runFastPreset(): Promise<FastPresetResult | ChildSkip> {
+  const runs: FastPresetResult[] = [];
+  for (let run = 0; run < FAST_RUNS; run++) {
+    if (run > 0) await settle();
+    const result = await runFastPresetOnce();
+    if (isSkip(result)) return result;
+    runs.push(result);
+  }
+  const order = (r: FastPresetResult) => r.secondsTo98 ?? Infinity;
+  const sorted = [...runs].sort((a, b) => order(a) - order(b));
+  return { ...sorted[(sorted.length - 1) >> 1], runs: runs.map((r) => r.secondsTo98) };
+}
+
+async function runFastPresetOnce(): Promise<FastPresetResult | ChildSkip> {
   if (!('fast' in presets)) return { skipped: 'the CLI has no "fast" preset yet' };
   const folder = mkdtempSync(join(os.tmpdir(), 'glassbox-bench-'));
   try {

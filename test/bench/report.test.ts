@@ -236,3 +236,14 @@ test('formatReport(record) gives the Chromium printout its own section', () => {
   assert.ok(section > 0);
   assert.ok(report.indexOf('createWasmBackend() chose wasm-relaxed') > section);
 });
+
+test('evaluateGoals(record) judges the fast preset by its median run and lists every run', () => {
+  const epochs = [{ epoch: 1, seconds: 0.7, testAccuracy: 0.97 }, { epoch: 2, seconds: 0.6, testAccuracy: 0.981 }];
+  const fastPreset = { epochs, secondsTo98: 1.3, runs: [1.3, 2.26, 1.25], wallSeconds: 3 };
+  const goal = evaluateGoals({ ...record(), fastPreset }).find((g) => g.goal.includes('--preset fast'))!;
+  assert.equal(goal.met, true);
+  assert.match(goal.measured, /^1\.3\d* s \(median of 3 runs: 1\.3\d* s, 2\.26 s, 1\.25 s\)$/);
+  const slow = evaluateGoals({ ...record(), fastPreset: { ...fastPreset, secondsTo98: 2.26 } })
+    .find((g) => g.goal.includes('--preset fast'))!;
+  assert.equal(slow.met, false);
+});
