@@ -29,8 +29,8 @@ export class KernelThreads {
   private readonly reals: Float64Array;
   private generation = 0;
   /**
-   * For each call site and size (see decide), in STAT_SLOTS float64s: the running averages of
-   * a call's milliseconds shared and alone, how many of each were timed, and calls since the
+   * For each call site and size (see decide), in STAT_SLOTS float64s: running figures of a
+   * call's milliseconds shared and alone (see finish), how many of each were timed, and calls since the
    * last one that went the way the averages did not choose, and how many calls that waits.
    */
   private readonly stats = new Float64Array(SITES * SIZES * STAT_SLOTS);
@@ -211,7 +211,7 @@ export class KernelThreads {
   /**
    * Whether the next call from call site `site` (a number below SITES), doing `work` units of
    * work, should be shared; the caller then makes the call, shared or alone, and calls finish().
-   * Each site and size of call (by powers of two) keeps the running average of its calls' times
+   * Each site and size of call (by powers of two) keeps a running figure of its calls' times
    * shared and alone, and goes the faster way. Sharing does not always pay: handing strips to a
    * worker costs microseconds, a worker reads from its own caches what the main thread just
    * wrote, and when other programs keep the machine busy the operating system sets a worker
@@ -266,7 +266,10 @@ export class KernelThreads {
     const time = at + (this.sharing ? SHARED_TIME : ALONE_TIME);
     const calls = at + (this.sharing ? SHARED_CALLS : ALONE_CALLS);
     // The first call each way is not counted: the first shared one wakes sleeping workers.
-    if (stats[calls] === 1) stats[time] = elapsed;
+    // A faster call lowers the figure at once, a slower one raises it by RECENT of the
+    // difference: a call another program delayed moves it little, while a machine that stays
+    // busier raises it within a few timed calls.
+    if (stats[calls] === 1 || (stats[calls] > 1 && elapsed < stats[time])) stats[time] = elapsed;
     else if (stats[calls] > 1) stats[time] += (elapsed - stats[time]) * RECENT;
     stats[calls]++;
     if (this.exploring) {
@@ -299,7 +302,7 @@ const SINCE_TIMED = 6;
 const STAT_SLOTS = 7;
 /** One call in this many is timed (and all the first ones, and those that explore). */
 const TIMED_EVERY = 128;
-/** Weight of the latest call in the running averages. */
+/** How far a slower call raises a running figure (see finish). */
 const RECENT = 1 / 4;
 /** Calls each way timed first, alternating (the first of each is not counted). */
 const TIMED_FIRST = 2;
