@@ -1,5 +1,5 @@
 import type { Backend } from '../backend/backend.js';
-import type { Tensor } from '../tensor.js';
+import type { Floats, Tensor } from '../tensor.js';
 import { fillOneHot, type Dataset } from './dataset.js';
 
 /**
@@ -18,7 +18,7 @@ export class ImageDataset implements Dataset {
    * A batch's bytes, gathered in the memory of the backend that converts them (see fillBatch):
    * that backend, the floats it lent (kept, or it would take them back), and two views of them.
    */
-  private stage: { backend: Backend; floats: Float32Array; words: Uint32Array; bytes: Uint8Array } | undefined;
+  private stage: { backend: Backend; floats: Floats; words: Uint32Array; bytes: Uint8Array } | undefined;
 
   /**
    * pixels: `length` images of `inputSize` bytes each, one after the other (0 = background);
@@ -70,7 +70,9 @@ export class ImageDataset implements Dataset {
   fillBatch(
     indices: Int32Array, start: number, x: Tensor, target: Tensor, labels: Int32Array, backend?: Backend,
   ): void {
-    if (backend !== undefined && this.words !== undefined) {
+    // Through the backend only into float32s: the kernel writes the float nearest each quotient,
+    // which in float64 would not be the float32 values a batch holds otherwise.
+    if (backend !== undefined && this.words !== undefined && x.data instanceof Float32Array) {
       this.fillThrough(backend, this.words, indices, start, x, target, labels);
       return;
     }
@@ -158,12 +160,11 @@ export class ImageDataset implements Dataset {
     const stage = this.stage;
     if (stage !== undefined && stage.backend === backend && stage.bytes.length >= bytes) return stage;
     const floats = backend.alloc(Math.ceil(bytes / 4));
-    if (!(floats instanceof Float32Array)) throw new TypeError('ImageDataset: backend.alloc must give float32s');
     this.stage = {
       backend,
       floats,
-      words: new Uint32Array(floats.buffer, floats.byteOffset, floats.length),
-      bytes: new Uint8Array(floats.buffer, floats.byteOffset, floats.length * 4),
+      words: new Uint32Array(floats.buffer, floats.byteOffset, floats.byteLength >> 2),
+      bytes: new Uint8Array(floats.buffer, floats.byteOffset, floats.byteLength),
     };
     return this.stage;
   }

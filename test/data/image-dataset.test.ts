@@ -47,14 +47,18 @@ test('ImageDataset.fillBatch(..., backend) converts the batch with the backend\'
   const order = Int32Array.from([3, 39, 0, 17, 3, 22, 8, 31, 12, 5, 26]);
   const expected = filled(dataset, Array.from(order));
   const wasm = await createWasmBackend({ threads: 1 });
-  for (const backend of [new ReferenceBackend(), wasm] as Backend[]) {
+  // A float64 batch (the reference's other precision) keeps the float32 values it held before.
+  const float64 = new ReferenceBackend({ precision: 'float64' });
+  for (const backend of [new ReferenceBackend(), float64, wasm] as Backend[]) {
     // Twice: the second batch is smaller and reuses the bytes gathered in the backend's memory.
     for (const rows of [order.length, 4]) {
       const x = new Tensor([rows, size], backend.alloc(rows * size).fill(7));
       const target = new Tensor([rows, 10], backend.alloc(rows * 10).fill(7));
       const batchLabels = new Int32Array(rows);
       dataset.fillBatch(order, 0, x, target, batchLabels, backend);
-      assert.deepEqual(Array.from(x.data), Array.from(expected.x.subarray(0, rows * size)), `${backend.name}, ${rows} rows`);
+      assert.deepEqual(
+        Array.from(x.data), Array.from(expected.x.subarray(0, rows * size)), `${backend.name}, ${x.data.constructor.name}, ${rows} rows`,
+      );
       assert.deepEqual(Array.from(target.data), Array.from(expected.target.subarray(0, rows * 10)));
       assert.deepEqual(Array.from(batchLabels), Array.from(expected.labels.subarray(0, rows)));
     }
