@@ -30,14 +30,15 @@ export class KernelThreads {
   private generation = 0;
   /**
    * For each call site and size (see decide), in STAT_SLOTS float64s: running figures of a
-   * call's milliseconds shared and alone (see finish), how many of each were timed, and calls since the
-   * last one that went the way the averages did not choose, and how many calls that waits.
+   * call's milliseconds shared and alone (see finish), how many of each were timed, calls since
+   * the last one that went the way the figures did not choose and how many calls that waits, and
+   * calls since the last timed one.
    */
   private readonly stats = new Float64Array(SITES * SIZES * STAT_SLOTS);
   /** The stats' offset of the call decide() was last asked about, whether it shares, its start. */
   private decided = -1;
   private sharing = false;
-  /** Whether that call goes the way its averages did not choose (see decide), and is timed. */
+  /** Whether that call goes the way its figures did not choose (see decide), and is timed. */
   private exploring = false;
   private timed = false;
   private readonly started = new Float64Array(1);
@@ -204,7 +205,9 @@ export class KernelThreads {
     for (let turns = 1; Atomics.load(job, DONE) !== strips; turns++) {
       if ((turns & 4095) !== 0) continue;
       if (waitStarted < 0) waitStarted = performance.now();
-      else if (performance.now() - waitStarted > 60_000) throw new Error('wasm backend: a worker thread stopped answering');
+      else if (performance.now() - waitStarted > 60_000) {
+        throw new Error('wasm backend: a worker thread stopped answering');
+      }
     }
   }
 
@@ -216,9 +219,9 @@ export class KernelThreads {
    * worker costs microseconds, a worker reads from its own caches what the main thread just
    * wrote, and when other programs keep the machine busy the operating system sets a worker
    * aside for a time slice now and then, often in the middle of a strip. The first calls
-   * alternate, to time both ways, and one call in EXPLORE_FIRST then goes the other way, so that the
-   * choice follows a machine that got busier or quieter (less and less often while the other way
-   * stays slower).
+   * alternate, to time both ways, and then two calls in EXPLORE_FIRST go the other way, so that
+   * the choice follows a machine that got busier or quieter (less and less often while the other
+   * way stays slower).
    */
   decide(site: number, work: number): boolean {
     const size = Math.min(SIZES - 1, Math.max(0, Math.floor(Math.log2(work))));
@@ -255,7 +258,7 @@ export class KernelThreads {
     return share;
   }
 
-  /** Times the call decide() was last asked about into its site and size's averages. */
+  /** Times the call decide() was last asked about into its site and size's figures. */
   finish(): void {
     const at = this.decided;
     if (at < 0) return;
@@ -266,11 +269,14 @@ export class KernelThreads {
     const time = at + (this.sharing ? SHARED_TIME : ALONE_TIME);
     const calls = at + (this.sharing ? SHARED_CALLS : ALONE_CALLS);
     // The first call each way is not counted: the first shared one wakes sleeping workers.
-    // A faster call lowers the figure at once, a slower one raises it by RECENT of the
+    // Then a faster call lowers the figure at once, a slower one raises it by RECENT of the
     // difference: a call another program delayed moves it little, while a machine that stays
     // busier raises it within a few timed calls.
-    if (stats[calls] === 1 || (stats[calls] > 1 && elapsed < stats[time])) stats[time] = elapsed;
-    else if (stats[calls] > 1) stats[time] += (elapsed - stats[time]) * RECENT;
+    if (stats[calls] === 1 || (stats[calls] > 1 && elapsed < stats[time])) {
+      stats[time] = elapsed;
+    } else if (stats[calls] > 1) {
+      stats[time] += (elapsed - stats[time]) * RECENT;
+    }
     stats[calls]++;
     if (this.exploring) {
       // The other way timed again: if it is still the slower, look again half as often (on a
@@ -278,7 +284,9 @@ export class KernelThreads {
       const slower = this.sharing
         ? stats[at + SHARED_TIME] > stats[at + ALONE_TIME]
         : stats[at + ALONE_TIME] > stats[at + SHARED_TIME];
-      stats[at + EXPLORE_EVERY] = slower ? Math.min(2 * stats[at + EXPLORE_EVERY], EXPLORE_LAST) : EXPLORE_FIRST;
+      stats[at + EXPLORE_EVERY] = slower
+        ? Math.min(2 * stats[at + EXPLORE_EVERY], EXPLORE_LAST)
+        : EXPLORE_FIRST;
     }
   }
 
@@ -307,7 +315,7 @@ const RECENT = 1 / 4;
 /** Calls each way timed first, alternating (the first of each is not counted). */
 const TIMED_FIRST = 2;
 /**
- * One call in EXPLORE_FIRST goes the way the averages did not choose, to time it again; each
+ * After EXPLORE_FIRST calls, two go the way the figures did not choose, to time it again; each
  * time that way is still the slower, it waits twice as long, up to EXPLORE_LAST calls.
  */
 const EXPLORE_FIRST = 8;

@@ -336,16 +336,14 @@ export class WasmBackend implements Backend {
   }
 
   /** out [cols, rows] = fromᵀ, shared with `pool`'s threads when it finds that pays. */
-  private transpose(pool: KernelThreads | undefined, out: number, from: number, rows: number, cols: number): void {
-    if (rows * cols < THREADED_TRANSPOSE || pool === undefined) {
-      this.kernels.matmulTranspose(out, from, rows, cols, 0, rows);
-    } else if (pool.decide(TRANSPOSE_SITE, rows * cols)) {
+  private transpose(threads: KernelThreads | undefined, out: number, from: number, rows: number, cols: number): void {
+    const pool = rows * cols >= THREADED_TRANSPOSE ? threads : undefined;
+    if (pool?.decide(TRANSPOSE_SITE, rows * cols)) {
       pool.transpose(this.kernels, out, from, rows, cols, this.scratch);
-      pool.finish();
     } else {
       this.kernels.matmulTranspose(out, from, rows, cols, 0, rows);
-      pool.finish();
     }
+    pool?.finish();
   }
 
   /**

@@ -10,12 +10,10 @@
 // before they may skip a zero, and which alone costs as much as this whole product.
 import { madd, sumLanes } from './vector';
 
-/** Rows of a that matmulDot takes at most: for more, the other kernels' packing pays. */
-export const DOT_ROWS: i32 = 3;
-
 /**
- * out = a·bᵀ, or out += a·bᵀ when `accumulate`, for a [m, k] (m at most DOT_ROWS) and b [n, k],
- * out [m, n], all row-major float32. Six rows of b at a time share each load of a's row: each
+ * out = a·bᵀ, or out += a·bᵀ when `accumulate`, for a [m, k] of a few rows (the backend sends
+ * at most three, DOT_ROWS in wasm-backend.ts: for more, the other kernels' packing pays) and
+ * b [n, k], out [m, n], all row-major float32. Six rows of b at a time share each load of a's row: each
  * partial sum waits on its own last addition, and six of them keep the adders as busy as the
  * multiplies (four left them waiting: 784 → 128 for one digit took 6.9 µs).
  */
