@@ -117,7 +117,8 @@ for (const backend of backends) {
       // The WebAssembly backend computes it as (xᵀ·dy)ᵀ, listing the columns of x, from 32 examples
       // on, and in place, skipping x's rows of 24 zeros, up to 16.
       let seed = 800;
-      for (const [m, n, k] of [[37, 130, 40], [128, 784, 64], [10, 17, 300], [20, 50, 12], [16, 784, 10]] as const) {
+      // [21, 131, 45]: a chunk of columns and a depth that are not multiples of four.
+      for (const [m, n, k] of [[37, 130, 40], [21, 131, 45], [128, 784, 64], [10, 17, 300], [20, 50, 12], [16, 784, 10]] as const) {
         for (const accumulate of [false, true]) {
           const p = product(m, n, k, true, false, accumulate, seed++);
           assertMatchesReference(backend, { ...p, b: sparse(p.b.length, seed++) });

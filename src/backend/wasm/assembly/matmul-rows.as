@@ -20,8 +20,43 @@ const CHUNK: i32 = 32;
  * wasm-backend.ts): what each thread's lists hold, for CHUNK rows.
  */
 const MOST_DEPTH: i32 = 1024;
-/** Bytes per list entry: the depth p (i32), then a's value there (f32). */
-const ENTRY: usize = 8;
+/**
+ * A row's list is two arrays of four-byte entries: the listed depths' offsets in an 8-column
+ * panel, p · DEPTH_BYTES (i32), then a's values there (f32), each array with room for a block's
+ * depths and SLACK entries more (lists are written four entries at a time, some past their end).
+ * A tile w columns wide finds a depth's values (w / 8) · offset bytes into its panel, without a
+ * multiplication.
+ */
+const DEPTH_BYTES: i32 = 32;
+const SLACK: i32 = 4;
+
+/** Bytes of one row's list (both arrays) in a block of kc depths; its values start half-way. */
+@inline function listBytes(kc: i32): usize {
+  return <usize>(kc + SLACK) << 3;
+}
+
+/**
+ * For each mask of four lanes (bit l set: lane l is listed), the byte indices that move the
+ * listed lanes of a vector to its front, in order (i8x16.swizzle; 255 gives zero bytes).
+ */
+const COMPRESS: usize = memory.data<u8>([
+  255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+  0, 1, 2, 3, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+  4, 5, 6, 7, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+  0, 1, 2, 3, 4, 5, 6, 7, 255, 255, 255, 255, 255, 255, 255, 255,
+  8, 9, 10, 11, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+  0, 1, 2, 3, 8, 9, 10, 11, 255, 255, 255, 255, 255, 255, 255, 255,
+  4, 5, 6, 7, 8, 9, 10, 11, 255, 255, 255, 255, 255, 255, 255, 255,
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 255, 255, 255, 255,
+  12, 13, 14, 15, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
+  0, 1, 2, 3, 12, 13, 14, 15, 255, 255, 255, 255, 255, 255, 255, 255,
+  4, 5, 6, 7, 12, 13, 14, 15, 255, 255, 255, 255, 255, 255, 255, 255,
+  0, 1, 2, 3, 4, 5, 6, 7, 12, 13, 14, 15, 255, 255, 255, 255,
+  8, 9, 10, 11, 12, 13, 14, 15, 255, 255, 255, 255, 255, 255, 255, 255,
+  0, 1, 2, 3, 8, 9, 10, 11, 12, 13, 14, 15, 255, 255, 255, 255,
+  4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 255, 255, 255, 255,
+  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15,
+]);
 
 /**
  * The width of the panel that starts at column j of n: PANEL while more than 32 columns are
@@ -55,8 +90,12 @@ export function matmulRowsPackedBytes(n: i32, k: i32): usize {
   return paddedColumns(n) * <usize>k * 4 + flagBytes(n);
 }
 
-/** Bytes of one thread's lists: CHUNK rows of up to a block's depths each, and their lengths. */
-export const ROWS_LIST_BYTES: usize = <usize>CHUNK * <usize>MOST_DEPTH * ENTRY + <usize>CHUNK * 4;
+/**
+ * Bytes of one thread's lists: CHUNK rows of up to a block's depths each, their lengths, and room
+ * for a block of a transposed op(a) (see buildLists).
+ */
+export const ROWS_LIST_BYTES: usize =
+  <usize>CHUNK * listBytes(MOST_DEPTH) + <usize>CHUNK * 4 + <usize>CHUNK * <usize>MOST_DEPTH * 4;
 
 @inline function paddedColumns(n: i32): usize {
   return packedBytes(n, 1) >> 2;
@@ -151,23 +190,41 @@ export function matmulRowsPack(
 }
 
 /**
- * Writes the entry (p, value) at position `count` of a list and returns the list's new length:
- * count + keep. Writing whether or not the entry is kept avoids a branch the processor would
- * often guess wrong.
+ * Writes the entry (p, value) at position `count` of the list whose offsets are at `list` and
+ * whose values are `half` bytes further, and returns the list's new length: count + keep.
+ * Writing whether or not the entry is kept avoids a branch the processor would often guess
+ * wrong.
  */
-@inline function append(list: usize, count: i32, p: i32, value: f32, keep: i32): i32 {
-  const entry = list + <usize>count * ENTRY;
-  store<i32>(entry, p);
-  store<f32>(entry, value, 4);
+@inline function append(list: usize, half: usize, count: i32, p: i32, value: f32, keep: i32): i32 {
+  const entry = list + (<usize>count << 2);
+  store<i32>(entry, p * DEPTH_BYTES);
+  store<f32>(entry + half, value);
   return count + keep;
+}
+
+/**
+ * Appends the lanes of v that `mask` lists (depths p .. p + 3) at position `count` of a list, as
+ * append does, four at a time: the listed lanes are moved to the front of the vector, which is
+ * stored whole (the lanes past the new length are overwritten later or never read).
+ */
+@inline function appendFour(list: usize, half: usize, count: i32, p: i32, v: v128, mask: i32): i32 {
+  const order = v128.load(COMPRESS + (<usize>mask << 4));
+  const offsets = i32x4.add(
+    i32x4.splat(p * DEPTH_BYTES), i32x4(0, DEPTH_BYTES, 2 * DEPTH_BYTES, 3 * DEPTH_BYTES),
+  );
+  const entry = list + (<usize>count << 2);
+  v128.store(entry, i8x16.swizzle(offsets, order));
+  v128.store(entry + half, i8x16.swizzle(v, order));
+  return count + popcnt(mask);
 }
 
 /**
  * Lists, for each of rows [i0, i0 + rows) of op(a) [m, k], the depths p in [p0, p0 + kc) where
  * it is not zero (NaN counts as not zero: it must never be skipped), or every depth when
- * `everyDepth`, as entries (p − p0, value). Row r's list starts r·kc entries into `lists`; its
- * length goes to counts[r]. a is stored [m, k], or [k, m] when transposed (a layer's inputs x,
- * for its weight gradient dyᵀ·x computed as (xᵀ·dy)ᵀ: see matmulTranspose).
+ * `everyDepth`, as entries ((p − p0) · DEPTH_BYTES, value). Row r's list starts r · listBytes(kc)
+ * bytes into `lists`; its length goes to counts[r]. a is stored [m, k], or [k, m] when
+ * transposed (a layer's inputs x, for its weight gradient dyᵀ·x computed as (xᵀ·dy)ᵀ: see
+ * matmulTranspose).
  */
 function buildLists(
   a: usize, m: i32, k: i32, transA: bool, i0: i32, rows: i32, p0: i32, kc: i32,
@@ -175,73 +232,95 @@ function buildLists(
 ): void {
   const zero = f32x4.splat(0);
   const all = everyDepth ? 15 : 0;
+  const stride = listBytes(kc);
+  const half = stride >> 1;
   if (!transA) {
     for (let r = 0; r < rows; r++) {
       const row = a + ((<usize>(i0 + r) * k + p0) << 2);
-      const list = lists + <usize>r * kc * ENTRY;
+      const list = lists + <usize>r * stride;
       let count = 0;
       let p = 0;
-      // Four values at a time; a group of four zeros (most of a digit) costs one test.
+      // Sixteen values at a time, listed four at a time without a branch; sixteen zeros (the
+      // edges of a digit) cost one test. (Testing each four, most of them mixed, guessed wrong
+      // often enough that listing MNIST digits took a fifth of 10,000 × 784 → 128's time.)
+      for (; p + 16 <= kc; p += 16) {
+        const at = row + (<usize>p << 2);
+        const v0 = v128.load(at), v1 = v128.load(at, 16), v2 = v128.load(at, 32), v3 = v128.load(at, 48);
+        const mask0 = all | i32x4.bitmask(f32x4.ne(v0, zero));
+        const mask1 = all | i32x4.bitmask(f32x4.ne(v1, zero));
+        const mask2 = all | i32x4.bitmask(f32x4.ne(v2, zero));
+        const mask3 = all | i32x4.bitmask(f32x4.ne(v3, zero));
+        if ((mask0 | mask1 | mask2 | mask3) == 0) continue;
+        count = appendFour(list, half, count, p, v0, mask0);
+        count = appendFour(list, half, count, p + 4, v1, mask1);
+        count = appendFour(list, half, count, p + 8, v2, mask2);
+        count = appendFour(list, half, count, p + 12, v3, mask3);
+      }
       for (; p + 4 <= kc; p += 4) {
         const v = v128.load(row + (<usize>p << 2));
-        const mask = all | i32x4.bitmask(f32x4.ne(v, zero));
-        if (mask == 0) continue;
-        count = append(list, count, p, f32x4.extract_lane(v, 0), mask & 1);
-        count = append(list, count, p + 1, f32x4.extract_lane(v, 1), (mask >> 1) & 1);
-        count = append(list, count, p + 2, f32x4.extract_lane(v, 2), (mask >> 2) & 1);
-        count = append(list, count, p + 3, f32x4.extract_lane(v, 3), mask >> 3);
+        count = appendFour(list, half, count, p, v, all | i32x4.bitmask(f32x4.ne(v, zero)));
       }
       for (; p < kc; p++) {
         const value = load<f32>(row + (<usize>p << 2));
-        count = append(list, count, p, value, everyDepth || value != 0 ? 1 : 0);
+        count = append(list, half, count, p, value, everyDepth || value != 0 ? 1 : 0);
       }
       store<i32>(counts + (<usize>r << 2), count);
     }
     return;
   }
-  // Stored [k, m]: four rows of op(a) are adjacent at each depth; list them together.
-  const next = <usize>kc * ENTRY;
-  for (let r = 0; r < rows; r += 4) {
-    const lanes = min(4, rows - r);
-    const valid = (1 << lanes) - 1;
-    const list = lists + <usize>r * kc * ENTRY;
-    let count0 = 0, count1 = 0, count2 = 0, count3 = 0;
-    let src = a + ((<usize>p0 * m + i0 + r) << 2);
-    for (let p = 0; p < kc; p++) {
-      const v = loadPartial(src, lanes);
-      const mask = (all | i32x4.bitmask(f32x4.ne(v, zero))) & valid;
-      src += <usize>m << 2;
-      if (mask == 0) continue;
-      count0 = append(list, count0, p, f32x4.extract_lane(v, 0), mask & 1);
-      count1 = append(list + next, count1, p, f32x4.extract_lane(v, 1), (mask >> 1) & 1);
-      count2 = append(list + next * 2, count2, p, f32x4.extract_lane(v, 2), (mask >> 2) & 1);
-      count3 = append(list + next * 3, count3, p, f32x4.extract_lane(v, 3), mask >> 3);
-    }
-    // Lists past the last row are written but never read.
-    store<i32>(counts + (<usize>r << 2), count0);
-    if (lanes > 1) store<i32>(counts + (<usize>(r + 1) << 2), count1);
-    if (lanes > 2) store<i32>(counts + (<usize>(r + 2) << 2), count2);
-    if (lanes > 3) store<i32>(counts + (<usize>(r + 3) << 2), count3);
-  }
+  // Stored [k, m]: the chunk's block is transposed first, then listed row by row as above.
+  // (Listing four columns at a time, each into its own list, kept too many counts and
+  // addresses for the registers V8 gives: listing the columns of a 64 × 784 batch took 80 µs.)
+  const block = lists + <usize>CHUNK * listBytes(MOST_DEPTH) + <usize>CHUNK * 4;
+  transposeBlock(a, m, i0, rows, p0, kc, block);
+  buildLists(block, rows, kc, false, 0, rows, 0, kc, lists, counts, everyDepth);
 }
 
-/** The value of the list entry at `entry`, in every lane. */
-@inline function entryAt(entry: usize): v128 {
-  return v128.load32_splat(entry, 4);
+/**
+ * block [rows, kc] = the block of a [k, m] (stored so) at depths [p0, p0 + kc) and columns
+ * [i0, i0 + rows), transposed: 4 × 4 at a time, the edges one by one.
+ */
+function transposeBlock(a: usize, m: i32, i0: i32, rows: i32, p0: i32, kc: i32, block: usize): void {
+  const stride = <usize>m << 2;
+  const step = <usize>kc << 2;
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    let src = a + ((<usize>p0 * m + i0 + r) << 2);
+    const dst = block + ((<usize>r * kc) << 2);
+    let p = 0;
+    for (; p + 4 <= kc; p += 4) {
+      transpose4(
+        v128.load(src), v128.load(src + stride), v128.load(src + stride * 2), v128.load(src + stride * 3),
+        dst + (<usize>p << 2), step,
+      );
+      src += stride * 4;
+    }
+    for (; p < kc; p++) {
+      for (let c = 0; c < 4; c++) store<f32>(dst + <usize>c * step + (<usize>p << 2), load<f32>(src + (<usize>c << 2)));
+      src += stride;
+    }
+  }
+  for (; r < rows; r++) {
+    for (let p = 0; p < kc; p++) {
+      store<f32>(block + ((<usize>r * kc + p) << 2), load<f32>(a + ((<usize>(p0 + p) * m + i0 + r) << 2)));
+    }
+  }
 }
 
 /**
  * One row of C, 24 columns: C[i, j ..] (+)= Σ over the list's entries of value · panel[p], in the
- * list's order (increasing p), each column in one accumulator.
+ * list's order (increasing p), each column in one accumulator. One entry per turn of the loop:
+ * V8 loads all of a two-entry turn's twelve vectors before multiplying, and spills half of them
+ * (10,000 × 784 → 128, 1 thread: 18.0 ms against 21.6).
  */
-function tile24(list: usize, count: i32, panel: usize, c: usize, cols: i32, fromC: bool): void {
+function tile24(list: usize, half: usize, count: i32, panel: usize, c: usize, cols: i32, fromC: bool): void {
   let c0 = loadSums(c, 0, cols, fromC), c1 = loadSums(c, 1, cols, fromC);
   let c2 = loadSums(c, 2, cols, fromC), c3 = loadSums(c, 3, cols, fromC);
   let c4 = loadSums(c, 4, cols, fromC), c5 = loadSums(c, 5, cols, fromC);
-  const end = list + <usize>count * ENTRY;
-  for (let e = list; e < end; e += ENTRY) {
-    const x = entryAt(e);
-    const b = panel + <usize>load<i32>(e) * 96;
+  const end = list + (<usize>count << 2);
+  for (let e = list; e < end; e += 4) {
+    const x = v128.load32_splat(e + half);
+    const b = panel + <usize>load<i32>(e) * 3;
     c0 = madd(x, v128.load(b), c0);
     c1 = madd(x, v128.load(b, 16), c1);
     c2 = madd(x, v128.load(b, 32), c2);
@@ -258,13 +337,13 @@ function tile24(list: usize, count: i32, panel: usize, c: usize, cols: i32, from
 }
 
 /** As tile24, for a panel 16 wide. */
-function tile16(list: usize, count: i32, panel: usize, c: usize, cols: i32, fromC: bool): void {
+function tile16(list: usize, half: usize, count: i32, panel: usize, c: usize, cols: i32, fromC: bool): void {
   let c0 = loadSums(c, 0, cols, fromC), c1 = loadSums(c, 1, cols, fromC);
   let c2 = loadSums(c, 2, cols, fromC), c3 = loadSums(c, 3, cols, fromC);
-  const end = list + <usize>count * ENTRY;
-  for (let e = list; e < end; e += ENTRY) {
-    const x = entryAt(e);
-    const b = panel + (<usize>load<i32>(e) << 6);
+  const end = list + (<usize>count << 2);
+  for (let e = list; e < end; e += 4) {
+    const x = v128.load32_splat(e + half);
+    const b = panel + (<usize>load<i32>(e) << 1);
     c0 = madd(x, v128.load(b), c0);
     c1 = madd(x, v128.load(b, 16), c1);
     c2 = madd(x, v128.load(b, 32), c2);
@@ -277,12 +356,12 @@ function tile16(list: usize, count: i32, panel: usize, c: usize, cols: i32, from
 }
 
 /** As tile24, for a panel 8 wide. */
-function tile8(list: usize, count: i32, panel: usize, c: usize, cols: i32, fromC: bool): void {
+function tile8(list: usize, half: usize, count: i32, panel: usize, c: usize, cols: i32, fromC: bool): void {
   let c0 = loadSums(c, 0, cols, fromC), c1 = loadSums(c, 1, cols, fromC);
-  const end = list + <usize>count * ENTRY;
-  for (let e = list; e < end; e += ENTRY) {
-    const x = entryAt(e);
-    const b = panel + (<usize>load<i32>(e) << 5);
+  const end = list + (<usize>count << 2);
+  for (let e = list; e < end; e += 4) {
+    const x = v128.load32_splat(e + half);
+    const b = panel + <usize>load<i32>(e);
     c0 = madd(x, v128.load(b), c0);
     c1 = madd(x, v128.load(b, 16), c1);
   }
@@ -316,7 +395,7 @@ export function matmulRowsCompute(
     j1 += panelWidth(n, j1);
   }
   j1 = min(j1, n);
-  const counts = lists + <usize>CHUNK * depth * ENTRY;
+  const counts = lists + <usize>CHUNK * listBytes(depth);
   // A chunk of rows goes through every depth block before the next chunk starts, so that its
   // part of out stays in the caches while its sums grow.
   for (let ic = i0; ic < i1; ic += CHUNK) {
@@ -338,13 +417,14 @@ export function matmulRowsCompute(
         const cols = min(width, n - j);
         const panel = block + (<usize>j * kc << 2);
         for (let r = 0; r < rows; r++) {
-          const list = lists + <usize>r * kc * ENTRY;
+          const stride = listBytes(kc);
+          const list = lists + <usize>r * stride;
           const count = load<i32>(counts + (<usize>r << 2));
           if (count == 0 && !fromC) continue;
           const at = c + ((<usize>(ic + r) * n + j) << 2);
-          if (width == PANEL) tile24(list, count, panel, at, cols, fromC);
-          else if (width == 16) tile16(list, count, panel, at, cols, fromC);
-          else tile8(list, count, panel, at, cols, fromC);
+          if (width == PANEL) tile24(list, stride >> 1, count, panel, at, cols, fromC);
+          else if (width == 16) tile16(list, stride >> 1, count, panel, at, cols, fromC);
+          else tile8(list, stride >> 1, count, panel, at, cols, fromC);
         }
       }
     }
