@@ -1,6 +1,6 @@
 /**
- * Child process: Glassbox's memory while training W1 on all of MNIST. Run by run.ts as
- * `node --expose-gc --import tsx bench/glassbox-memory.ts --spec JSON`.
+ * Child process: Glassbox's memory while training W1 on all of MNIST. run.ts bundles it into one
+ * JavaScript file and runs `node --expose-gc BUNDLE --spec JSON`, without tsx (see bundleMemoryChild).
  *
  * After every epoch it records the JavaScript heap twice: before a forced garbage collection
  * (which, when no collection ran during the epoch, is everything the epoch allocated on top of
