@@ -13,6 +13,8 @@ import { loadPartial, loadSums, madd, nonFinite, storeSums, transpose4 } from '.
  * splat fill 13 of the 15 SIMD registers it allocates; eight would spill to the stack.
  */
 const PANEL: i32 = 24;
+/** Columns from which panels are cut in two halves (see panelWidth). */
+const HALVES_FROM: i32 = 64;
 /** Rows of op(A) whose lists are built at once. */
 const CHUNK: i32 = 32;
 /**
@@ -61,10 +63,15 @@ const COMPRESS: usize = memory.data<u8>([
 /**
  * The width of the panel that starts at column j of n: PANEL while more than 32 columns are
  * left, then 16 (24 + 8 would leave a narrow tile, which waits on its two accumulators), the
- * last one rounded up to 8, 16 or 24 columns (zeros past n).
+ * last one rounded up to 8, 16 or 24 columns (zeros past n). From HALVES_FROM columns on, each
+ * half (the first rounded up to a multiple of 8) is cut so on its own: two threads that share
+ * the panels of a product with few rows then get as many columns each (128 columns: 24, 24, 16
+ * twice, where one pass gave 24, 24, 24 | 24, 16, 16, 72 columns against 56), while one thread
+ * alone has as many panels to go through, or one more.
  */
 @inline function panelWidth(n: i32, j: i32): i32 {
-  const left = n - j;
+  const half = n >= HALVES_FROM ? ((n + 15) >> 4) << 3 : n;
+  const left = (j < half ? half : n) - j;
   if (left > 32) return PANEL;
   if (left > 24) return 16;
   return left > 16 ? PANEL : left > 8 ? 16 : 8;
