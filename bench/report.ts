@@ -286,8 +286,11 @@ function matmulGoal(
  * The first epoch counted as warmed up. Before it, V8 compiles the training loop, and
  * deoptimizes and recompiles what the first epochs' feedback got wrong (in W1's epoch 2 the
  * shuffle ran unoptimized): hundreds of bytes a step that the step itself does not allocate.
+ * Small functions called once a step reach the optimizing compiler late: node --trace-opt on
+ * the memory child showed leakyRelu, pixelsToFloats, reuseTensor and fillBatch optimized during
+ * epoch 5, and runs whose epochs 6-8 allocated 9-12 bytes a step allocated 40-80 in epochs 4-6.
  */
-export const FIRST_WARM_EPOCH = 4;
+export const FIRST_WARM_EPOCH = 6;
 
 /**
  * What epoch memory.epochs[i] (i ≥ 1) added to the heap since the previous epoch's collection,

@@ -132,8 +132,8 @@ async function main(): Promise<void> {
   if (systems.has('glassbox') && !quick) {
     progress('Glassbox memory while training W1 …');
     await settle();
-    // Eight epochs: the per-step allocation goal counts those from report.ts's FIRST_WARM_EPOCH (4).
-    const spec = { ...childSpec(columns[0], 'W1', mnist), epochs: 8 };
+    // Ten epochs: the per-step allocation goal counts those from report.ts's FIRST_WARM_EPOCH (6).
+    const spec = { ...childSpec(columns[0], 'W1', mnist), epochs: 10 };
     const child = bundleMemoryChild();
     try {
       record.memory = await runChild<MemoryResult>(

@@ -74,15 +74,17 @@ function memoryRun(
   };
 }
 
-/** Warm-up epochs 1 to 3, adding far more than the steady state does. */
-const warmUp: Array<[number, number, number]> = [[9e6, 5e6, 0], [5e6 + 400_000, 5e6, 0], [5e6 + 200_000, 5e6, 0]];
+/** Warm-up epochs 1 to 5 (FIRST_WARM_EPOCH − 1), adding far more than the steady state does. */
+const warmUp: Array<[number, number, number]> = [
+  [9e6, 5e6, 0], [5e6 + 400_000, 5e6, 0], [5e6 + 200_000, 5e6, 0], [5e6 + 80_000, 5e6, 0], [5e6 + 60_000, 5e6, 0],
+];
 
 test('bytesPerStep(memory) is the median of what each epoch from FIRST_WARM_EPOCH added to the heap, per batch', () => {
-  assert.equal(FIRST_WARM_EPOCH, 4);
-  // Epochs 4, 5 and 6 add 2,000, 9,000 and 4,000 bytes to the 5e6 left by the one before: 4 a step.
+  assert.equal(FIRST_WARM_EPOCH, 6);
+  // Epochs 6, 7 and 8 add 2,000, 9,000 and 4,000 bytes to the 5e6 left by the one before: 4 a step.
   const memory = memoryRun([...warmUp, [5e6 + 2000, 5e6, 0], [5e6 + 9000, 5e6, 0], [5e6 + 4000, 5e6, 0]]);
   assert.equal(bytesPerStep(memory), 4);
-  assert.deepEqual(warmEpochs(memory), [4, 5, 6]);
+  assert.deepEqual(warmEpochs(memory), [6, 7, 8]);
   assert.equal(epochBytesPerStep(memory, 1), 400);
 });
 
@@ -97,14 +99,14 @@ function withCode(
 }
 
 test('bytesPerStep(memory) leaves out what V8\'s code space grew by', () => {
-  // Epoch 4 adds 131,000 bytes, 130,000 of them compiled code that the collection then frees.
-  assert.equal(bytesPerStep(withCode([...warmUp, [5e6 + 131_000, 5e6, 0]], [[4, 1.13e6]])), 1);
+  // Epoch 6 adds 131,000 bytes, 130,000 of them compiled code that the collection then frees.
+  assert.equal(bytesPerStep(withCode([...warmUp, [5e6 + 131_000, 5e6, 0]], [[6, 1.13e6]])), 1);
 });
 
 test('bytesPerStep(memory) ignores epochs in which V8 collected, and is undefined without any warm epoch', () => {
   const memory = memoryRun([...warmUp, [5e6 + 8000, 5e6, 0], [5e6 + 100, 5e6, 2]]);
   assert.equal(bytesPerStep(memory), 8);
-  assert.deepEqual(warmEpochs(memory), [4]);
+  assert.deepEqual(warmEpochs(memory), [6]);
   assert.equal(bytesPerStep(memoryRun([...warmUp, [5e6 + 100, 5e6, 1]])), undefined);
   assert.equal(bytesPerStep(memoryRun(warmUp)), undefined);
 });
@@ -140,14 +142,14 @@ function record(): BenchRecord {
 }
 
 test('formatMemory(memory) lists each epoch\'s heap, code space and allocation per step', () => {
-  // Epoch 4 adds 202,000 bytes, 200,000 of them code; epoch 5 adds 3,000 and keeps 10,000 more.
+  // Epoch 6 adds 202,000 bytes, 200,000 of them code; epoch 7 adds 3,000 and keeps 10,000 more.
   const memory = withCode(
-    [...warmUp, [5e6 + 202_000, 5e6, 0], [5e6 + 3000, 5.01e6, 0]], [[4, 1.2e6]],
+    [...warmUp, [5e6 + 202_000, 5e6, 0], [5e6 + 3000, 5.01e6, 0]], [[6, 1.2e6]],
   );
   const text = formatMemory(memory);
   assert.match(text, /\| 1 \| 1\.00 \| 9\.00 \| 5\.00 \| 1\.00 → 1\.00 \| – \| 0 \|/);
-  assert.match(text, /\| 4 \| 1\.00 \| 5\.20 \| 5\.00 \| 1\.20 → 1\.00 \| 2 \| 0 \|/);
-  assert.match(text, /\| 5 \| 1\.00 \| 5\.00 \| 5\.01 \| 1\.00 → 1\.00 \| 3 \| 0 \|/);
+  assert.match(text, /\| 6 \| 1\.00 \| 5\.20 \| 5\.00 \| 1\.20 → 1\.00 \| 2 \| 0 \|/);
+  assert.match(text, /\| 7 \| 1\.00 \| 5\.00 \| 5\.01 \| 1\.00 → 1\.00 \| 3 \| 0 \|/);
 });
 
 test('evaluateGoals(record) judges allocation per step on the warm epochs, and names them', () => {
@@ -158,13 +160,13 @@ test('evaluateGoals(record) judges allocation per step on the warm epochs, and n
   assert.equal(flat?.met, true);
   assert.match(
     flat?.measured ?? '',
-    /^3 bytes\/step \(median of epochs 4–6, V8's compiled code left out\); heap after each epoch 5\.00, /,
+    /^3 bytes\/step \(median of epochs 6–8, V8's compiled code left out\); heap after each epoch 5\.00, /,
   );
-  // 20 and 30 bytes a step from epoch 4 on: 25, over the goal of 16.
+  // 20 and 30 bytes a step from epoch 6 on: 25, over the goal of 16.
   const busy = memoryRun([...warmUp, [5e6 + 20_000, 5e6, 0], [5e6 + 30_000, 5e6, 0]]);
   const busyGoal = evaluateGoals({ ...record(), memory: busy }).find(perStep);
   assert.equal(busyGoal?.met, false);
-  assert.match(busyGoal?.measured ?? '', /^25 bytes\/step \(median of epochs 4–5,/);
+  assert.match(busyGoal?.measured ?? '', /^25 bytes\/step \(median of epochs 6–7,/);
 });
 
 test('evaluateGoals(record) compares the fastest Glassbox column with each peer from the same run', () => {
