@@ -24,18 +24,17 @@ const CHUNK: i32 = 32;
 const MOST_DEPTH: i32 = 1024;
 /**
  * A row's list is two arrays of four-byte entries: the listed depths' offsets in an 8-column
- * panel, p · DEPTH_BYTES (i32), then a's values there (f32), each array with room for a block's
- * depths and SLACK entries more (lists are written four entries at a time, some past their end).
- * A tile w columns wide finds a depth's values (w / 8) · offset bytes into its panel, without a
- * multiplication.
+ * panel, p · DEPTH_BYTES (i32), then, VALUES bytes further, a's values there (f32), each array
+ * with room for the deepest block and SLACK entries more (lists are written four entries at a
+ * time, some past their end). A tile w columns wide finds a depth's values (w / 8) · offset bytes
+ * into its panel, without a multiplication, and the value at a constant distance from the
+ * offset, without an addition.
  */
 const DEPTH_BYTES: i32 = 32;
 const SLACK: i32 = 4;
-
-/** Bytes of one row's list (both arrays) in a block of kc depths; its values start half-way. */
-@inline function listBytes(kc: i32): usize {
-  return <usize>(kc + SLACK) << 3;
-}
+const VALUES: usize = <usize>(MOST_DEPTH + SLACK) << 2;
+/** Bytes of one row's list, both arrays. */
+const LIST_BYTES: usize = VALUES << 1;
 
 /**
  * For each mask of four lanes (bit l set: lane l is listed), the byte indices that move the
@@ -102,7 +101,7 @@ export function matmulRowsPackedBytes(n: i32, k: i32): usize {
  * for a block of a transposed op(a) (see buildLists).
  */
 export const ROWS_LIST_BYTES: usize =
-  <usize>CHUNK * listBytes(MOST_DEPTH) + <usize>CHUNK * 4 + <usize>CHUNK * <usize>MOST_DEPTH * 4;
+  <usize>CHUNK * LIST_BYTES + <usize>CHUNK * 4 + <usize>CHUNK * <usize>MOST_DEPTH * 4;
 
 @inline function paddedColumns(n: i32): usize {
   return packedBytes(n, 1) >> 2;
@@ -198,14 +197,14 @@ export function matmulRowsPack(
 
 /**
  * Writes the entry (p, value) at position `count` of the list whose offsets are at `list` and
- * whose values are `half` bytes further, and returns the list's new length: count + keep.
+ * whose values are VALUES bytes further, and returns the list's new length: count + keep.
  * Writing whether or not the entry is kept avoids a branch the processor would often guess
  * wrong.
  */
-@inline function append(list: usize, half: usize, count: i32, p: i32, value: f32, keep: i32): i32 {
+@inline function append(list: usize, count: i32, p: i32, value: f32, keep: i32): i32 {
   const entry = list + (<usize>count << 2);
   store<i32>(entry, p * DEPTH_BYTES);
-  store<f32>(entry + half, value);
+  store<f32>(entry, value, VALUES);
   return count + keep;
 }
 
@@ -214,21 +213,21 @@ export function matmulRowsPack(
  * append does, four at a time: the listed lanes are moved to the front of the vector, which is
  * stored whole (the lanes past the new length are overwritten later or never read).
  */
-@inline function appendFour(list: usize, half: usize, count: i32, p: i32, v: v128, mask: i32): i32 {
+@inline function appendFour(list: usize, count: i32, p: i32, v: v128, mask: i32): i32 {
   const order = v128.load(COMPRESS + (<usize>mask << 4));
   const offsets = i32x4.add(
     i32x4.splat(p * DEPTH_BYTES), i32x4(0, DEPTH_BYTES, 2 * DEPTH_BYTES, 3 * DEPTH_BYTES),
   );
   const entry = list + (<usize>count << 2);
   v128.store(entry, i8x16.swizzle(offsets, order));
-  v128.store(entry + half, i8x16.swizzle(v, order));
+  v128.store(entry, i8x16.swizzle(v, order), VALUES);
   return count + popcnt(mask);
 }
 
 /**
  * Lists, for each of rows [i0, i0 + rows) of op(a) [m, k], the depths p in [p0, p0 + kc) where
  * it is not zero (NaN counts as not zero: it must never be skipped), or every depth when
- * `everyDepth`, as entries ((p − p0) · DEPTH_BYTES, value). Row r's list starts r · listBytes(kc)
+ * `everyDepth`, as entries ((p − p0) · DEPTH_BYTES, value). Row r's list starts r · LIST_BYTES
  * bytes into `lists`; its length goes to counts[r]. a is stored [m, k], or [k, m] when
  * transposed (a layer's inputs x, for its weight gradient dyᵀ·x computed as (xᵀ·dy)ᵀ: see
  * matmulTranspose).
@@ -239,12 +238,10 @@ function buildLists(
 ): void {
   const zero = f32x4.splat(0);
   const all = everyDepth ? 15 : 0;
-  const stride = listBytes(kc);
-  const half = stride >> 1;
   if (!transA) {
     for (let r = 0; r < rows; r++) {
       const row = a + ((<usize>(i0 + r) * k + p0) << 2);
-      const list = lists + <usize>r * stride;
+      const list = lists + <usize>r * LIST_BYTES;
       let count = 0;
       let p = 0;
       // Sixteen values at a time, listed four at a time without a branch; sixteen zeros (the
@@ -258,18 +255,18 @@ function buildLists(
         const mask2 = all | i32x4.bitmask(f32x4.ne(v2, zero));
         const mask3 = all | i32x4.bitmask(f32x4.ne(v3, zero));
         if ((mask0 | mask1 | mask2 | mask3) == 0) continue;
-        count = appendFour(list, half, count, p, v0, mask0);
-        count = appendFour(list, half, count, p + 4, v1, mask1);
-        count = appendFour(list, half, count, p + 8, v2, mask2);
-        count = appendFour(list, half, count, p + 12, v3, mask3);
+        count = appendFour(list, count, p, v0, mask0);
+        count = appendFour(list, count, p + 4, v1, mask1);
+        count = appendFour(list, count, p + 8, v2, mask2);
+        count = appendFour(list, count, p + 12, v3, mask3);
       }
       for (; p + 4 <= kc; p += 4) {
         const v = v128.load(row + (<usize>p << 2));
-        count = appendFour(list, half, count, p, v, all | i32x4.bitmask(f32x4.ne(v, zero)));
+        count = appendFour(list, count, p, v, all | i32x4.bitmask(f32x4.ne(v, zero)));
       }
       for (; p < kc; p++) {
         const value = load<f32>(row + (<usize>p << 2));
-        count = append(list, half, count, p, value, everyDepth || value != 0 ? 1 : 0);
+        count = append(list, count, p, value, everyDepth || value != 0 ? 1 : 0);
       }
       store<i32>(counts + (<usize>r << 2), count);
     }
@@ -278,7 +275,7 @@ function buildLists(
   // Stored [k, m]: the chunk's block is transposed first, then listed row by row as above.
   // (Listing four columns at a time, each into its own list, kept too many counts and
   // addresses for the registers V8 gives: listing the columns of a 64 × 784 batch took 80 µs.)
-  const block = lists + <usize>CHUNK * listBytes(MOST_DEPTH) + <usize>CHUNK * 4;
+  const block = lists + <usize>CHUNK * LIST_BYTES + <usize>CHUNK * 4;
   transposeBlock(a, m, i0, rows, p0, kc, block);
   buildLists(block, rows, kc, false, 0, rows, 0, kc, lists, counts, everyDepth);
 }
@@ -316,24 +313,40 @@ function transposeBlock(a: usize, m: i32, i0: i32, rows: i32, p0: i32, kc: i32, 
 
 /**
  * One row of C, 24 columns: C[i, j ..] (+)= Σ over the list's entries of value · panel[p], in the
- * list's order (increasing p), each column in one accumulator. One entry per turn of the loop:
- * V8 loads all of a two-entry turn's twelve vectors before multiplying, and spills half of them
- * (10,000 × 784 → 128, 1 thread: 18.0 ms against 21.6).
+ * list's order (increasing p), each column in one accumulator. Two entries per turn of the loop,
+ * with a way out between them: V8 checks for interrupts once per turn, and it does not hoist the
+ * second entry's loads above that exit (a turn of two entries without it had all twelve vectors
+ * loaded first and half of them spilled: 10,000 × 784 → 128, 1 thread, 21.6 ms against 18.0).
  */
-function tile24(list: usize, half: usize, count: i32, panel: usize, c: usize, cols: i32, fromC: bool): void {
+function tile24(list: usize, count: i32, panel: usize, c: usize, cols: i32, fromC: bool): void {
   let c0 = loadSums(c, 0, cols, fromC), c1 = loadSums(c, 1, cols, fromC);
   let c2 = loadSums(c, 2, cols, fromC), c3 = loadSums(c, 3, cols, fromC);
   let c4 = loadSums(c, 4, cols, fromC), c5 = loadSums(c, 5, cols, fromC);
   const end = list + (<usize>count << 2);
-  for (let e = list; e < end; e += 4) {
-    const x = v128.load32_splat(e + half);
-    const b = panel + <usize>load<i32>(e) * 3;
-    c0 = madd(x, v128.load(b), c0);
-    c1 = madd(x, v128.load(b, 16), c1);
-    c2 = madd(x, v128.load(b, 32), c2);
-    c3 = madd(x, v128.load(b, 48), c3);
-    c4 = madd(x, v128.load(b, 64), c4);
-    c5 = madd(x, v128.load(b, 80), c5);
+  let e = list;
+  if (e < end) {
+    while (true) {
+      let x = v128.load32_splat(e, VALUES);
+      let b = panel + <usize>load<i32>(e) * 3;
+      c0 = madd(x, v128.load(b), c0);
+      c1 = madd(x, v128.load(b, 16), c1);
+      c2 = madd(x, v128.load(b, 32), c2);
+      c3 = madd(x, v128.load(b, 48), c3);
+      c4 = madd(x, v128.load(b, 64), c4);
+      c5 = madd(x, v128.load(b, 80), c5);
+      e += 4;
+      if (e >= end) break;
+      x = v128.load32_splat(e, VALUES);
+      b = panel + <usize>load<i32>(e) * 3;
+      c0 = madd(x, v128.load(b), c0);
+      c1 = madd(x, v128.load(b, 16), c1);
+      c2 = madd(x, v128.load(b, 32), c2);
+      c3 = madd(x, v128.load(b, 48), c3);
+      c4 = madd(x, v128.load(b, 64), c4);
+      c5 = madd(x, v128.load(b, 80), c5);
+      e += 4;
+      if (e >= end) break;
+    }
   }
   storeSums(c, 0, cols, c0);
   storeSums(c, 1, cols, c1);
@@ -344,17 +357,30 @@ function tile24(list: usize, half: usize, count: i32, panel: usize, c: usize, co
 }
 
 /** As tile24, for a panel 16 wide. */
-function tile16(list: usize, half: usize, count: i32, panel: usize, c: usize, cols: i32, fromC: bool): void {
+function tile16(list: usize, count: i32, panel: usize, c: usize, cols: i32, fromC: bool): void {
   let c0 = loadSums(c, 0, cols, fromC), c1 = loadSums(c, 1, cols, fromC);
   let c2 = loadSums(c, 2, cols, fromC), c3 = loadSums(c, 3, cols, fromC);
   const end = list + (<usize>count << 2);
-  for (let e = list; e < end; e += 4) {
-    const x = v128.load32_splat(e + half);
-    const b = panel + (<usize>load<i32>(e) << 1);
-    c0 = madd(x, v128.load(b), c0);
-    c1 = madd(x, v128.load(b, 16), c1);
-    c2 = madd(x, v128.load(b, 32), c2);
-    c3 = madd(x, v128.load(b, 48), c3);
+  let e = list;
+  if (e < end) {
+    while (true) {
+      let x = v128.load32_splat(e, VALUES);
+      let b = panel + (<usize>load<i32>(e) << 1);
+      c0 = madd(x, v128.load(b), c0);
+      c1 = madd(x, v128.load(b, 16), c1);
+      c2 = madd(x, v128.load(b, 32), c2);
+      c3 = madd(x, v128.load(b, 48), c3);
+      e += 4;
+      if (e >= end) break;
+      x = v128.load32_splat(e, VALUES);
+      b = panel + (<usize>load<i32>(e) << 1);
+      c0 = madd(x, v128.load(b), c0);
+      c1 = madd(x, v128.load(b, 16), c1);
+      c2 = madd(x, v128.load(b, 32), c2);
+      c3 = madd(x, v128.load(b, 48), c3);
+      e += 4;
+      if (e >= end) break;
+    }
   }
   storeSums(c, 0, cols, c0);
   storeSums(c, 1, cols, c1);
@@ -363,14 +389,25 @@ function tile16(list: usize, half: usize, count: i32, panel: usize, c: usize, co
 }
 
 /** As tile24, for a panel 8 wide. */
-function tile8(list: usize, half: usize, count: i32, panel: usize, c: usize, cols: i32, fromC: bool): void {
+function tile8(list: usize, count: i32, panel: usize, c: usize, cols: i32, fromC: bool): void {
   let c0 = loadSums(c, 0, cols, fromC), c1 = loadSums(c, 1, cols, fromC);
   const end = list + (<usize>count << 2);
-  for (let e = list; e < end; e += 4) {
-    const x = v128.load32_splat(e + half);
-    const b = panel + <usize>load<i32>(e);
-    c0 = madd(x, v128.load(b), c0);
-    c1 = madd(x, v128.load(b, 16), c1);
+  let e = list;
+  if (e < end) {
+    while (true) {
+      let x = v128.load32_splat(e, VALUES);
+      let b = panel + <usize>load<i32>(e);
+      c0 = madd(x, v128.load(b), c0);
+      c1 = madd(x, v128.load(b, 16), c1);
+      e += 4;
+      if (e >= end) break;
+      x = v128.load32_splat(e, VALUES);
+      b = panel + <usize>load<i32>(e);
+      c0 = madd(x, v128.load(b), c0);
+      c1 = madd(x, v128.load(b, 16), c1);
+      e += 4;
+      if (e >= end) break;
+    }
   }
   storeSums(c, 0, cols, c0);
   storeSums(c, 1, cols, c1);
@@ -402,7 +439,7 @@ export function matmulRowsCompute(
     j1 += panelWidth(n, j1);
   }
   j1 = min(j1, n);
-  const counts = lists + <usize>CHUNK * listBytes(depth);
+  const counts = lists + <usize>CHUNK * LIST_BYTES;
   // A chunk of rows goes through every depth block before the next chunk starts, so that its
   // part of out stays in the caches while its sums grow.
   for (let ic = i0; ic < i1; ic += CHUNK) {
@@ -424,14 +461,13 @@ export function matmulRowsCompute(
         const cols = min(width, n - j);
         const panel = block + (<usize>j * kc << 2);
         for (let r = 0; r < rows; r++) {
-          const stride = listBytes(kc);
-          const list = lists + <usize>r * stride;
+          const list = lists + <usize>r * LIST_BYTES;
           const count = load<i32>(counts + (<usize>r << 2));
           if (count == 0 && !fromC) continue;
           const at = c + ((<usize>(ic + r) * n + j) << 2);
-          if (width == PANEL) tile24(list, stride >> 1, count, panel, at, cols, fromC);
-          else if (width == 16) tile16(list, stride >> 1, count, panel, at, cols, fromC);
-          else tile8(list, stride >> 1, count, panel, at, cols, fromC);
+          if (width == PANEL) tile24(list, count, panel, at, cols, fromC);
+          else if (width == 16) tile16(list, count, panel, at, cols, fromC);
+          else tile8(list, count, panel, at, cols, fromC);
         }
       }
     }
