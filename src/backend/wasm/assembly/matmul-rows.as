@@ -483,22 +483,26 @@ function zeroRow(at: usize, count: i32): void {
 }
 
 /**
- * Rows that matmulRowsDensity samples: eight digits tell their ink (19% ± a few) well enough for
- * choices made at 65% and 35%, and reading them costs a tenth of the video network's 10 × 784 →
- * 16 product (it read 16).
+ * What matmulRowsDensity samples: up to DENSITY_ROWS rows, and no more rows than hold
+ * DENSITY_VALUES values (at least one). Two digits (1,568 pixels) tell their ink (19% on
+ * average, 2% of MNIST's training digits past 30%) well enough for choices made at 65% and 35%:
+ * one pair of consecutive training digits in 30,000 averages more than 35%, and a choice that
+ * goes the other way costs time, never bits. Alternating runs of the video network's 10 × 784 → 16 product, 1 thread: best
+ * 9.1-9.4 µs sampling eight digits, 8.7-8.8 sampling two.
  */
 const DENSITY_ROWS: i32 = 8;
+const DENSITY_VALUES: i32 = 2048;
 
 /**
- * The share of non-zero values in the first rows of a [m, k], in 1024ths (at most DENSITY_ROWS
- * rows; stored so, or transposed, its columns, which are as sparse). A whole number, so that
+ * The share of non-zero values in the first rows of a [m, k], in 1024ths (see DENSITY_ROWS;
+ * stored so, or transposed, its columns, which are as sparse). A whole number, so that
  * JavaScript receives it without allocating, as it would a float64: whether the row-list kernel should compute a times anything,
  * skipping its zeros row by row where matmul's tiles of four rows would only skip the depths that
  * all four rows leave zero (for MNIST digits, 19% of pixels against 39% of depths), and how
  * deep its blocks should be (see wasm-backend.ts).
  */
 export function matmulRowsDensity(a: usize, m: i32, k: i32): i32 {
-  const rows = min(m, DENSITY_ROWS);
+  const rows = min(m, min(DENSITY_ROWS, max(1, DENSITY_VALUES / max(k, 1))));
   const count = <usize>rows * k;
   let nonZero = i32x4.splat(0);
   let at: usize = 0;
