@@ -64,7 +64,8 @@ runChild(async () => {
   const setup = await startOrSkip(() => setUpGlassbox(spec, spec.workload));
   if (setup === undefined) return;
   const { backend, network, loss, optimizer, label } = setup;
-  const train = loadMnistFiles(spec.mnist.trainImages, spec.mnist.trainLabels);
+  // Into the backend's memory, as the CLI and the speed benchmark read it (see glassbox.ts).
+  const train = loadMnistFiles(spec.mnist.trainImages, spec.mnist.trainLabels, backend);
 
   const epochs: MemoryEpoch[] = [];
   // Started after each forced collection and stopped before the next, so that it counts only

@@ -13,8 +13,9 @@ runChild(async () => {
   const setup = await startOrSkip(() => setUpGlassbox(spec, spec.workload));
   if (setup === undefined) return;
   const { backend, network, loss, optimizer, label } = setup;
-  const train = loadMnistFiles(spec.mnist.trainImages, spec.mnist.trainLabels);
-  const test = loadMnistFiles(spec.mnist.testImages, spec.mnist.testLabels);
+  // Read into the backend's memory, as the CLI does, so that it gathers each batch in one call.
+  const train = loadMnistFiles(spec.mnist.trainImages, spec.mnist.trainLabels, backend);
+  const test = loadMnistFiles(spec.mnist.testImages, spec.mnist.testLabels, backend);
 
   const cpuUse = watchCpu();
   const { epochSeconds, examplesPerEpoch } = await measureEpochs(spec, train.length, async (examples) => {

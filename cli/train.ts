@@ -127,8 +127,8 @@ export async function train(args: string[]): Promise<void> {
     optimizer.setState({ step: resumed.optimizer.step, slots: resumed.optimizer.slots });
     optimizer.learningRate = resumed.optimizer.learningRate;
   }
-  const trainSet = loadMnist('train').slice(0, settings.limit);
-  const testSet = loadMnist('test').slice(0, settings.testLimit);
+  const trainSet = loadMnist('train', backend).slice(0, settings.limit);
+  const testSet = loadMnist('test', backend).slice(0, settings.testLimit);
   const log = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
   log(`${resumed ? `Resuming ${values.resume} after epoch ${resumed.epoch}: ` : 'Training '}${network} on ` +
     `${trainSet.length} digits · ${loss} · ${settings.optimizer} lr ${settings.learningRate} · batch ${batchSize}` +

@@ -138,8 +138,11 @@ export interface Backend extends Allocator {
    * out[i] = pixels[i] / 255 for every element of out: image intensities (bytes) as the numbers
    * 0 to 1 a network reads, the float nearest each quotient. `pixels` holds at least out.size
    * bytes. Datasets of byte images convert their batches with it (see ImageDataset.fillBatch).
+   *
+   * With `rows`, a batch is gathered from a dataset: row i of out [count, width] is image
+   * rows[first + i] of `pixels`, which holds images of `width` bytes one after the other.
    */
-  pixelsToFloats(out: Tensor, pixels: Uint8Array): void;
+  pixelsToFloats(out: Tensor, pixels: Uint8Array, rows?: Int32Array, first?: number): void;
 }
 
 export interface SgdStepOptions {

@@ -276,8 +276,16 @@ export class ReferenceBackend implements Backend {
     }
   }
 
-  pixelsToFloats(out: Tensor, pixels: Uint8Array): void {
-    checkPixels(out, pixels);
-    for (let i = 0; i < out.size; i++) out.data[i] = pixels[i] / 255;
+  pixelsToFloats(out: Tensor, pixels: Uint8Array, rows?: Int32Array, first = 0): void {
+    checkPixels(out, pixels, rows, first);
+    if (rows === undefined) {
+      for (let i = 0; i < out.size; i++) out.data[i] = pixels[i] / 255;
+      return;
+    }
+    const [count, width] = out.shape;
+    for (let i = 0; i < count; i++) {
+      const from = rows[first + i] * width;
+      for (let p = 0; p < width; p++) out.data[i * width + p] = pixels[from + p] / 255;
+    }
   }
 }

@@ -96,11 +96,29 @@ export function checkDeskew(y: Tensor, x: Tensor, width: number, height: number)
   }
 }
 
-/** Bytes for pixelsToFloats: a Uint8Array of at least out.size bytes. */
-export function checkPixels(out: Tensor, pixels: Uint8Array): void {
-  if (!(pixels instanceof Uint8Array) || pixels.length < out.size) {
-    const got = pixels instanceof Uint8Array ? `${pixels.length} bytes` : 'no Uint8Array';
-    throw new RangeError(`pixelsToFloats: pixels must hold ${out.size} bytes for out ${describe(out)}, got ${got}`);
+/**
+ * Bytes for pixelsToFloats: a Uint8Array of at least out.size bytes; or, gathering `rows` from
+ * `first` on into out [count, width], a whole number of images of width bytes, and `count`
+ * rows that each name one of them.
+ */
+export function checkPixels(out: Tensor, pixels: Uint8Array, rows?: Int32Array, first = 0): void {
+  if (!(pixels instanceof Uint8Array)) throw new RangeError('pixelsToFloats: pixels must be a Uint8Array');
+  if (rows === undefined) {
+    if (pixels.length < out.size) {
+      throw new RangeError(`pixelsToFloats: pixels must hold ${out.size} bytes for out ${describe(out)}, got ${pixels.length}`);
+    }
+    return;
+  }
+  checkMatrix('pixelsToFloats', 'out', out);
+  const [count, width] = out.shape;
+  const images = Math.floor(pixels.length / width);
+  if (!(rows instanceof Int32Array) || !Number.isInteger(first) || first < 0 || first + count > rows.length) {
+    throw new RangeError(`pixelsToFloats: rows must be an Int32Array holding ${count} rows from ${first}`);
+  }
+  for (let i = first; i < first + count; i++) {
+    if (rows[i] < 0 || rows[i] >= images) {
+      throw new RangeError(`pixelsToFloats: rows[${i}] is ${rows[i]}, but pixels hold ${images} images of ${width} bytes`);
+    }
   }
 }
 

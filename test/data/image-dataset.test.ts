@@ -65,3 +65,29 @@ test('ImageDataset.fillBatch(..., backend) converts the batch with the backend\'
   }
   wasm.dispose();
 });
+
+test('ImageDataset.fillBatch(..., backend) gathers from pixels in that backend\'s memory, to the same floats', async () => {
+  const size = 784;
+  const { pixels, labels } = images(40, size, 9);
+  const plain = new ImageDataset(pixels, labels, size);
+  const order = Int32Array.from([3, 39, 0, 17, 3, 22, 8, 31, 12, 5, 26]);
+  const expected = filled(plain, Array.from(order));
+  const wasm = await createWasmBackend({ threads: 1 });
+  for (const backend of [new ReferenceBackend(), wasm] as Backend[]) {
+    const floats = backend.alloc(pixels.length / 4);
+    const inside = new Uint8Array(floats.buffer, floats.byteOffset, pixels.length);
+    inside.set(pixels);
+    const dataset = new ImageDataset(inside, labels, size, 10, { backend });
+    assert.equal(dataset.slice(0, 10).backend, backend, 'a slice keeps the backend');
+    for (const rows of [order.length, 4]) {
+      const x = new Tensor([rows, size], backend.alloc(rows * size).fill(7));
+      const target = new Tensor([rows, 10], backend.alloc(rows * 10).fill(7));
+      const batchLabels = new Int32Array(rows);
+      dataset.fillBatch(order, 0, x, target, batchLabels, backend);
+      assert.deepEqual(Array.from(x.data), Array.from(expected.x.subarray(0, rows * size)), `${backend.name}, ${rows} rows`);
+      assert.deepEqual(Array.from(target.data), Array.from(expected.target.subarray(0, rows * 10)));
+      assert.deepEqual(Array.from(batchLabels), Array.from(expected.labels.subarray(0, rows)));
+    }
+  }
+  wasm.dispose();
+});

@@ -33,6 +33,7 @@ export interface KernelExports {
   matmulTranspose(out: number, from: number, rows: number, columns: number, firstRow: number, endRow: number): void;
   addRowVector(out: number, a: number, row: number, rows: number, n: number): void;
   pixelsToFloats(out: number, pixels: number, count: number): void;
+  gatherPixels(out: number, pixels: number, rows: number, count: number, width: number): number;
   sumRows(out: number, a: number, rows: number, n: number, accumulate: boolean): void;
   multiply(out: number, a: number, b: number, count: number): void;
   sigmoid(y: number, x: number, count: number): void;

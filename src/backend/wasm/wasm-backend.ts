@@ -214,6 +214,9 @@ export class WasmBackend implements Backend {
   /** The buffer for products computed transposed (see matmul): its address, or −1, and its size. */
   private transposed = -1;
   private transposedBytes = 0;
+  /** The rows a gathered batch takes (see pixelsToFloats), copied into this memory. */
+  private gatherRows: Int32Array | undefined;
+  private gatherRowsOwner: Float32Array | undefined;
 
   /** Use createWasmBackend(), which compiles and links the module first. */
   constructor(variant: KernelVariant, heap: WasmHeap, kernels: KernelExports, pool?: KernelThreads) {
@@ -558,12 +561,32 @@ export class WasmBackend implements Backend {
     pool?.finish();
   }
 
-  pixelsToFloats(out: Tensor, pixels: Uint8Array): void {
-    checkPixels(out, pixels);
+  pixelsToFloats(out: Tensor, pixels: Uint8Array, rows?: Int32Array, first = 0): void {
+    checkPixels(out, pixels, rows, first);
     // Bytes outside the module's memory would need a copy as large as the work: the reference
     // converts them where they are.
-    if (!this.inside(out) || !this.heap.owns(pixels)) return this.reference.pixelsToFloats(out, pixels);
-    this.kernels.pixelsToFloats(address(out), pixels.byteOffset, out.size);
+    if (!this.inside(out) || !this.heap.owns(pixels)) return this.reference.pixelsToFloats(out, pixels, rows, first);
+    if (rows === undefined) {
+      this.kernels.pixelsToFloats(address(out), pixels.byteOffset, out.size);
+      return;
+    }
+    const count = out.shape[0];
+    const gathered = this.gatherRowsFor(count);
+    if (gathered === undefined) return this.reference.pixelsToFloats(out, pixels, rows, first);
+    for (let i = 0; i < count; i++) gathered[i] = rows[first + i];
+    this.kernels.gatherPixels(address(out), pixels.byteOffset, gathered.byteOffset, count, out.shape[1]);
+  }
+
+  /** Room in this memory for `count` row numbers (see pixelsToFloats), grown when a batch needs more. */
+  private gatherRowsFor(count: number): Int32Array | undefined {
+    if (this.gatherRows === undefined || this.gatherRows.length < count) {
+      const floats = this.heap.alloc(count);
+      if (floats === undefined) return undefined;
+      this.gatherRows = new Int32Array(floats.buffer, floats.byteOffset, count);
+      // The Float32Array owns the block (the heap frees it when that is collected).
+      this.gatherRowsOwner = floats;
+    }
+    return this.gatherRows;
   }
 
   /** y = f(x) elementwise, by `kernel`. */

@@ -61,6 +61,31 @@ export function multiply(out: usize, a: usize, b: usize, count: i32): void {
  * sixteen zeros (most of a digit's background) skip the division.
  */
 export function pixelsToFloats(out: usize, pixels: usize, count: i32): void {
+  bytesToFloats(out, pixels, count);
+}
+
+/**
+ * pixelsToFloats for a batch gathered from a dataset: row i of out [count, width] is image
+ * rows[i] of `pixels` (width bytes each), scaled as pixelsToFloats does. Every cache line of
+ * the batch's images is read once first, so that the processor fetches the scattered images
+ * together rather than one after another as the conversion reaches them. Returns those bytes
+ * or-ed together, so that no optimizer drops the reads.
+ */
+export function gatherPixels(out: usize, pixels: usize, rows: usize, count: i32, width: i32): i32 {
+  let touched: i32 = 0;
+  for (let i = 0; i < count; i++) {
+    const image = pixels + <usize>load<i32>(rows + (<usize>i << 2)) * <usize>width;
+    for (let p = 0; p < width; p += 64) touched |= <i32>load<u8>(image + <usize>p);
+  }
+  for (let i = 0; i < count; i++) {
+    const image = pixels + <usize>load<i32>(rows + (<usize>i << 2)) * <usize>width;
+    bytesToFloats(out + ((<usize>i * <usize>width) << 2), image, width);
+  }
+  return touched;
+}
+
+/** out[i] = pixels[i] / 255 for `count` bytes (see pixelsToFloats). */
+@inline function bytesToFloats(out: usize, pixels: usize, count: i32): void {
   const scale = f32x4.splat(255);
   const zero = f32x4.splat(0);
   let i = 0;

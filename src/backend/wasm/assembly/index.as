@@ -8,7 +8,7 @@ export {
   matmulRowsDensity, matmulRowsPanels, matmulRowsPack, matmulRowsCompute, matmulRowsPackedBytes,
   matmulTranspose,
 } from './matmul-rows';
-export { addRowVector, sumRows, multiply, pixelsToFloats } from './arithmetic';
+export { addRowVector, sumRows, multiply, pixelsToFloats, gatherPixels } from './arithmetic';
 export {
   sigmoid, sigmoidBackward, tanh, tanhBackward, leakyRelu, leakyReluBackward,
   softmaxRows, softmaxRowsBackward,
