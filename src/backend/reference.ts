@@ -282,7 +282,8 @@ export class ReferenceBackend implements Backend {
       for (let i = 0; i < out.size; i++) out.data[i] = pixels[i] / 255;
       return;
     }
-    const [count, width] = out.shape;
+    const count = out.shape[0];
+    const width = out.shape[1];
     for (let i = 0; i < count; i++) {
       const from = rows[first + i] * width;
       for (let p = 0; p < width; p++) out.data[i * width + p] = pixels[from + p] / 255;

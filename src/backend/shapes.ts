@@ -110,7 +110,8 @@ export function checkPixels(out: Tensor, pixels: Uint8Array, rows?: Int32Array, 
     return;
   }
   checkMatrix('pixelsToFloats', 'out', out);
-  const [count, width] = out.shape;
+  const count = out.shape[0];
+  const width = out.shape[1];
   const images = Math.floor(pixels.length / width);
   if (!(rows instanceof Int32Array) || !Number.isInteger(first) || first < 0 || first + count > rows.length) {
     throw new RangeError(`pixelsToFloats: rows must be an Int32Array holding ${count} rows from ${first}`);

@@ -647,13 +647,20 @@ export class WasmBackend implements Backend {
     ) {
       return true;
     }
-    let inside = true;
-    for (const t of [a, b, c, d]) {
-      if (t === undefined) continue;
-      checkFloat32(this.name, t);
-      if (!this.heap.owns(t.data)) inside = false;
-    }
-    return inside;
+    // Tensors made before the memory last grew view its older buffer: they are inside too.
+    // One by one, with no array of them: every kernel call of a network made before a dataset
+    // was read into the memory comes here (an array a call allocated 760 bytes a W1 step).
+    const insideA = this.owned(a);
+    const insideB = b === undefined || this.owned(b);
+    const insideC = c === undefined || this.owned(c);
+    const insideD = d === undefined || this.owned(d);
+    return insideA && insideB && insideC && insideD;
+  }
+
+  /** Whether t lives in the module's memory; throws for float64 tensors (see inside). */
+  private owned(t: Tensor): boolean {
+    checkFloat32(this.name, t);
+    return this.heap.owns(t.data);
   }
 
   /**
