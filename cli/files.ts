@@ -3,7 +3,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { decodeModel, GlassboxError, type Backend, type Random } from '../src/index.js';
+import { decodeModel, GlassboxError, type Backend, type Floats, type Random } from '../src/index.js';
 
 /** Reads a file, turning "no such file" and friends into a one-line GlassboxError. */
 export function readBytes(path: string): Uint8Array {
@@ -24,9 +24,10 @@ function readError(path: string, error: unknown): GlassboxError {
 
 /**
  * Reads a file into memory from `backend`'s alloc (whole float32s, so up to three bytes more),
- * and returns its bytes there; errors as readBytes.
+ * and returns its bytes there and what alloc lent, which must stay referenced while the bytes
+ * are in use (the backend takes its memory back once that is collected); errors as readBytes.
  */
-export function readBytesInto(path: string, backend: Backend): Uint8Array {
+export function readBytesInto(path: string, backend: Backend): { bytes: Uint8Array; memory: Floats } {
   let fd: number | undefined;
   try {
     fd = openSync(path, 'r');
@@ -38,7 +39,7 @@ export function readBytesInto(path: string, backend: Backend): Uint8Array {
       if (read === 0) throw new GlassboxError(path, '', `cannot read: the file ended after ${done} of ${size} bytes`);
       done += read;
     }
-    return bytes;
+    return { bytes, memory: floats };
   } catch (error) {
     throw readError(path, error);
   } finally {

@@ -27,8 +27,11 @@ export function loadMnist(split: 'train' | 'test', backend?: Backend): ImageData
  * gathers each batch from it in one call (see ImageDataset), with no second copy of the 47 MB.
  */
 export function loadMnistFiles(imagesPath: string, labelsPath: string, backend?: Backend): ImageDataset {
-  const images = backend === undefined ? plainBytes(readBytes(imagesPath)) : readBytesInto(imagesPath, backend);
-  return mnistDataset(images, plainBytes(readBytes(labelsPath)), { images: imagesPath, labels: labelsPath }, backend);
+  const labels = plainBytes(readBytes(labelsPath));
+  const source = { images: imagesPath, labels: labelsPath };
+  if (backend === undefined) return mnistDataset(plainBytes(readBytes(imagesPath)), labels, source);
+  const { bytes, memory } = readBytesInto(imagesPath, backend);
+  return mnistDataset(bytes, labels, source, { backend, memory });
 }
 
 /**

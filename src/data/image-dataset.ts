@@ -21,19 +21,25 @@ export class ImageDataset implements Dataset {
   private stage: { backend: Backend; floats: Floats; words: Uint32Array; bytes: Uint8Array } | undefined;
   /** The backend whose memory holds the pixels (see the constructor's options), if any. */
   readonly backend: Backend | undefined;
+  /**
+   * The floats that backend lent, which the pixels view: referenced for as long as the dataset
+   * (and its slices), since a backend takes its memory back once what it lent is collected.
+   */
+  private readonly memory: Floats | undefined;
 
   /**
    * pixels: `length` images of `inputSize` bytes each, one after the other (0 = background);
    * labels: one byte per image, each below `classes`. options.backend: the backend from whose
-   * memory (its alloc) the pixels were read; fillBatch with that backend then gathers each batch
-   * straight from them, in one kernel call (loadMnistFiles in the CLI reads files that way).
+   * memory the pixels were read, options.memory what its alloc lent for them (the pixels are a
+   * view of it); fillBatch with that backend then gathers each batch straight from them, in one
+   * kernel call (loadMnistFiles in the CLI reads files that way).
    */
   constructor(
     readonly pixels: Uint8Array,
     readonly labels: Uint8Array,
     inputSize: number,
     classes = 10,
-    options: { backend?: Backend } = {},
+    options: { backend?: Backend; memory?: Floats } = {},
   ) {
     if (!Number.isInteger(inputSize) || inputSize < 1) {
       throw new RangeError(`ImageDataset: inputSize must be a whole number ≥ 1, got ${inputSize}`);
@@ -52,6 +58,7 @@ export class ImageDataset implements Dataset {
     this.inputSize = inputSize;
     this.classes = classes;
     this.backend = options.backend;
+    this.memory = options.memory;
     this.zeros = new Float32Array(inputSize);
     // A 32-bit view of the same bytes, when every image starts on a 4-byte boundary.
     if (pixels.byteOffset % 4 === 0 && inputSize % 4 === 0) {
@@ -70,7 +77,7 @@ export class ImageDataset implements Dataset {
       this.labels.subarray(start, end),
       this.inputSize,
       this.classes,
-      { backend: this.backend },
+      { backend: this.backend, memory: this.memory },
     );
   }
 

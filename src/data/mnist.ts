@@ -1,4 +1,5 @@
 import type { Backend } from '../backend/backend.js';
+import type { Floats } from '../tensor.js';
 import { GlassboxError } from '../errors.js';
 import { parseIdx } from './idx.js';
 import { ImageDataset } from './image-dataset.js';
@@ -10,15 +11,15 @@ const classes = 10;
 /**
  * Builds a dataset from the bytes of an MNIST image file ([n, 28, 28]) and its label file
  * ([n]). The pixels stay bytes, shared with `images`, and are scaled to [0, 1] a batch at a
- * time by ImageDataset. `source` names the two files in error messages. `backend`: the backend
- * whose memory holds `images` (read into memory from its alloc), which then gathers batches
- * straight from it (see ImageDataset).
+ * time by ImageDataset. `source` names the two files in error messages. `inBackend`: the
+ * backend whose memory holds `images` and the floats its alloc lent for them (`images` views
+ * them), so that the backend gathers batches straight from them (see ImageDataset).
  */
 export function mnistDataset(
   images: Uint8Array,
   labels: Uint8Array,
   source: { images: string; labels: string } = { images: 'MNIST images', labels: 'MNIST labels' },
-  backend?: Backend,
+  inBackend?: { backend: Backend; memory: Floats },
 ): ImageDataset {
   const imageArray = parseIdx(images, source.images);
   const labelArray = parseIdx(labels, source.labels);
@@ -50,5 +51,5 @@ export function mnistDataset(
       );
     }
   }
-  return new ImageDataset(imageArray.data, labelData, side * side, classes, { backend });
+  return new ImageDataset(imageArray.data, labelData, side * side, classes, inBackend ?? {});
 }

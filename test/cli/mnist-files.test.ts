@@ -1,8 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createWasmBackend, GlassboxError } from '../../src/index.js';
 import { loadMnist, loadMnistFiles } from '../../cli/mnist-files.js';
 
@@ -33,4 +35,28 @@ test('loadMnistFiles(..., backend) names the file that cannot be read or ends ea
   assert.throws(() => loadMnistFiles(images, labels, backend), (error: unknown) =>
     error instanceof GlassboxError && error.message.includes(images));
   backend.dispose();
+});
+
+test('a dataset read into a backend\'s memory keeps it: after collections, new tensors do not take it over', () => {
+  // The backend takes back what it lent once the lending array is collected; the dataset (and
+  // its slices) must keep that array. Run with --expose-gc in a child, to force collections.
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const script = join(mkdtempSync(join(tmpdir(), 'glassbox-keep-')), 'keep.mts');
+  writeFileSync(script, `
+    import { createWasmBackend } from ${JSON.stringify(join(root, 'src', 'index.ts'))};
+    import { loadMnist } from ${JSON.stringify(join(root, 'cli', 'mnist-files.ts'))};
+    const backend = await createWasmBackend({ threads: 1 });
+    const digits = loadMnist('test', backend).slice(0, 2000);
+    const copy = Uint8Array.from(digits.pixels);
+    for (let i = 0; i < 3; i++) { globalThis.gc(); await new Promise((resolve) => setTimeout(resolve, 20)); }
+    const others = [];
+    for (let i = 0; i < 8; i++) others.push(backend.alloc(2_000_000).fill(-1));
+    let changed = 0;
+    for (let i = 0; i < copy.length; i++) if (digits.pixels[i] !== copy[i]) changed++;
+    console.log(JSON.stringify({ changed, kept: others.length }));
+    backend.dispose();
+  `);
+  const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', script], { cwd: root, encoding: 'utf8' });
+  assert.equal(child.status, 0, child.stderr);
+  assert.deepEqual(JSON.parse(child.stdout.trim().split('\n').pop()!), { changed: 0, kept: 8 });
 });

@@ -77,7 +77,7 @@ test('ImageDataset.fillBatch(..., backend) gathers from pixels in that backend\'
     const floats = backend.alloc(pixels.length / 4);
     const inside = new Uint8Array(floats.buffer, floats.byteOffset, pixels.length);
     inside.set(pixels);
-    const dataset = new ImageDataset(inside, labels, size, 10, { backend });
+    const dataset = new ImageDataset(inside, labels, size, 10, { backend, memory: floats });
     assert.equal(dataset.slice(0, 10).backend, backend, 'a slice keeps the backend');
     for (const rows of [order.length, 4]) {
       const x = new Tensor([rows, size], backend.alloc(rows * size).fill(7));
