@@ -214,9 +214,11 @@ export class WasmBackend implements Backend {
   /** The buffer for products computed transposed (see matmul): its address, or −1, and its size. */
   private transposed = -1;
   private transposedBytes = 0;
-  /** The rows a gathered batch takes (see pixelsToFloats), copied into this memory. */
+  /**
+   * The rows a gathered batch takes (see pixelsToFloats), copied into this memory: a view of a
+   * block reserved as the packing buffers are (a shared memory's growth leaves it valid).
+   */
   private gatherRows: Int32Array | undefined;
-  private gatherRowsOwner: Float32Array | undefined;
 
   /** Use createWasmBackend(), which compiles and links the module first. */
   constructor(variant: KernelVariant, heap: WasmHeap, kernels: KernelExports, pool?: KernelThreads) {
@@ -579,13 +581,10 @@ export class WasmBackend implements Backend {
 
   /** Room in this memory for `count` row numbers (see pixelsToFloats), grown when a batch needs more. */
   private gatherRowsFor(count: number): Int32Array | undefined {
-    if (this.gatherRows === undefined || this.gatherRows.length < count) {
-      const floats = this.heap.alloc(count);
-      if (floats === undefined) return undefined;
-      this.gatherRows = new Int32Array(floats.buffer, floats.byteOffset, count);
-      // The Float32Array owns the block (the heap frees it when that is collected).
-      this.gatherRowsOwner = floats;
-    }
+    if (this.gatherRows !== undefined && this.gatherRows.length >= count) return this.gatherRows;
+    if (this.gatherRows !== undefined) this.heap.release(this.gatherRows.byteOffset);
+    const address = this.heap.reserve(count * Int32Array.BYTES_PER_ELEMENT);
+    this.gatherRows = address < 0 ? undefined : new Int32Array(this.heap.current, address, count);
     return this.gatherRows;
   }
 
