@@ -142,17 +142,19 @@ export async function fit(network: Network, data: Dataset, options: FitOptions):
 
 /**
  * Milliseconds of training between two yields to the event loop: how long a stop request, a
- * message or a timer waits at most. A yield allocates about a kilobyte (the runtime's record of
- * the callback and its async context), so it is spread over many batches: every 40 ms, W1 (784 →
- * 128 → 10, batch 64) allocated 9 bytes a batch for it, against 4 every 100 ms.
+ * message or a timer waits at most. A yield allocates (the runtime's record of the callback and
+ * its async context), so it is spread over many batches: yielding every 40 ms, W1 (784 → 128 →
+ * 10, batch 64) allocated 19-30 bytes a batch in warm epochs, every 400 ms mostly 8-17: about a
+ * kilobyte a yield.
  */
 const YIELD_MILLISECONDS = 100;
 /**
- * Milliseconds between two readings of the clock while training: a reading allocates (Node's
- * performance.now goes through a wrapper that builds an array of its arguments), about 100
- * bytes, so the clock is read every so many batches (at most CLOCK_MOST_BATCHES) that this much
- * time passes between readings. A yield comes that much late at most. Every 5 ms, W1 read it
- * every 11 batches, 9 bytes a batch.
+ * Milliseconds between two readings of the clock while training: a reading may allocate (Node's
+ * performance.now goes through a wrapper that gathers its arguments into an array, unless V8
+ * inlines it), so the clock is read every so many batches (at most CLOCK_MOST_BATCHES) that this
+ * much time passes between readings; a yield comes that much late at most. With readings every
+ * 20 ms instead of 5 (every 11 batches of W1) and yields every 100 ms, W1's warm epochs
+ * allocated 9-12 bytes a batch.
  */
 const CLOCK_MILLISECONDS = 20;
 const CLOCK_MOST_BATCHES = 256;
@@ -167,9 +169,8 @@ const CORRECT = 1;
  * Float64Arrays for the same reason.
  *
  * An epoch is one promise. Within it, the runner yields by scheduling its own `resume` with
- * setImmediate, which allocates little more than the runtime's record of the callback (about
- * 150 bytes); awaiting a new promise at each yield allocated about 500 (the promise, its
- * resolving functions, the reaction, the async function's resumption), a dozen times an epoch.
+ * setImmediate, rather than awaiting a new promise at each yield, which added the promise, its
+ * resolving functions, the reaction and the async function's resumption to every yield.
  */
 class BatchRunner {
   readonly totals = new Float64Array(2);
