@@ -3,7 +3,7 @@
  * through the public door only, as a user would.
  */
 import {
-  createLoss, createOptimizer, createWasmBackend, Network, ReferenceBackend,
+  createLoss, createOptimizer, createWasmBackend, enableRelaxedSimd, Network, ReferenceBackend,
   type Backend, type Loss, type Optimizer,
 } from '../src/index.js';
 import type { ChildSpec } from './measure.js';
@@ -30,6 +30,9 @@ export async function glassboxBackend(spec: Pick<ChildSpec, 'backend' | 'threads
     return { backend: new ReferenceBackend(), label: 'reference (scalar TypeScript), 1 thread' };
   }
   if (spec.backend !== 'wasm') throw new Error(`unknown Glassbox backend "${spec.backend}"`);
+  // As the CLI does: relaxed SIMD where this runtime can turn it on (Node 20 keeps it behind a
+  // flag), the label saying which build ran.
+  enableRelaxedSimd();
   const backend = await createWasmBackend({ threads: spec.threads });
   // A backend that quietly ran fewer threads than asked for would mislabel its column.
   if (backend.threads !== spec.threads) {

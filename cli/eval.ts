@@ -1,6 +1,6 @@
 import { createLoss, evaluate, Softmax, type Evaluation } from '../src/index.js';
 import { numberFlag, parseCommandLine } from './args.js';
-import { chooseBackend, backendFlag } from './backend-flag.js';
+import { chooseBackend, backendFlag, backendOptions } from './backend-flag.js';
 import { readModel } from './files.js';
 import { loadMnist } from './mnist-files.js';
 import { UsageError } from './usage-error.js';
@@ -22,7 +22,7 @@ Examples:
 
 export async function evalCommand(args: string[]): Promise<void> {
   const { values, positionals } = parseCommandLine('eval', args, {
-    limit: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
+    limit: { type: 'string' }, ...backendOptions, json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -31,7 +31,7 @@ export async function evalCommand(args: string[]): Promise<void> {
   }
   if (positionals.length !== 1) throw new UsageError(`eval takes one MODEL file, got ${positionals.length}`);
   const limit = numberFlag('limit', values.limit, 10000, { min: 1, max: 10000, integer: true });
-  const backend = await chooseBackend(values.backend, values.threads);
+  const backend = await chooseBackend(values);
   const { network } = readModel(positionals[0], backend);
   const test = loadMnist('test', backend).slice(0, limit);
   if (network.outputSize !== 10 || network.inputSize !== 784) {

@@ -1,6 +1,6 @@
 import { preprocessDigit, Softmax, Tensor, type Network } from '../src/index.js';
 import { parseCommandLine } from './args.js';
-import { chooseBackend, backendFlag } from './backend-flag.js';
+import { chooseBackend, backendFlag, backendOptions } from './backend-flag.js';
 import { readModel } from './files.js';
 import { readPng } from './png.js';
 import { UsageError } from './usage-error.js';
@@ -23,7 +23,7 @@ Examples:
 
 export async function predict(args: string[]): Promise<void> {
   const { values, positionals } = parseCommandLine('predict', args, {
-    show: { type: 'boolean' }, backend: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
+    show: { type: 'boolean' }, ...backendOptions, json: { type: 'boolean' },
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) {
@@ -32,7 +32,7 @@ export async function predict(args: string[]): Promise<void> {
   }
   if (positionals.length < 2) throw new UsageError('predict takes a MODEL file and at least one IMAGE.png');
   const [modelPath, ...images] = positionals;
-  const backend = await chooseBackend(values.backend, values.threads);
+  const backend = await chooseBackend(values);
   const { network } = readModel(modelPath, backend);
   if (network.inputSize !== 784) {
     throw new UsageError(`${modelPath}: the model takes ${network.inputSize} inputs, not 784 (28×28 pixels)`);

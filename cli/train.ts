@@ -9,7 +9,7 @@ import { loadMnist } from './mnist-files.js';
 import { presets, type Preset } from './presets.js';
 import { formatSeconds, ProgressBar } from './progress-bar.js';
 import { UsageError } from './usage-error.js';
-import { chooseBackend, backendFlag, describeBackend } from './backend-flag.js';
+import { chooseBackend, backendFlag, backendOptions, describeBackend } from './backend-flag.js';
 
 export const trainHelp = `Usage: glassbox train [options]
 
@@ -82,7 +82,7 @@ export async function train(args: string[]): Promise<void> {
     nesterov: { type: 'boolean' }, 'weight-decay': { type: 'string' }, dropout: { type: 'string' },
     init: { type: 'string' }, deskew: { type: 'boolean' }, 'no-deskew': { type: 'boolean' }, batch: { type: 'string' }, epochs: { type: 'string' },
     seed: { type: 'string' }, limit: { type: 'string' }, 'test-limit': { type: 'string' },
-    out: { type: 'string' }, backend: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' },
+    out: { type: 'string' }, ...backendOptions, json: { type: 'boolean' },
     checkpoint: { type: 'string' }, resume: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   });
@@ -91,7 +91,7 @@ export async function train(args: string[]): Promise<void> {
     return;
   }
   const json = values.json ?? false;
-  const backend = await chooseBackend(values.backend, values.threads);
+  const backend = await chooseBackend(values);
   const random = new Random(1);
   let settings: TrainSettings;
   let network: Network;

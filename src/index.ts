@@ -10,7 +10,7 @@ export { selectBackend, defaultBackend, type BackendChoice } from './backend/sel
 export {
   createWasmBackend, WasmBackend, type WasmBackendOptions,
 } from './backend/wasm/wasm-backend.js';
-export type { KernelVariant } from './backend/wasm/load-kernels.js';
+export { enableRelaxedSimd, type KernelVariant } from './backend/wasm/load-kernels.js';
 export type { Layer, LayerSpec, LayerType, Param } from './layers/layer.js';
 export { Dense } from './layers/dense.js';
 export { Sigmoid } from './layers/sigmoid.js';

@@ -56,6 +56,14 @@ test('glassbox train without --threads, or with --threads auto, takes one thread
   }
 });
 
+test('glassbox train takes relaxed SIMD by default (turning it on in Node 20), and plain SIMD with --kernels simd', () => {
+  for (const [flags, build] of [[[], 'wasm-relaxed'], [['--kernels', 'relaxed'], 'wasm-relaxed'], [['--kernels', 'simd'], 'wasm-simd']] as const) {
+    const result = quickTrain('kernels.gbx', '--threads', '1', ...flags);
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, new RegExp(`· ${build} backend, 1 thread\\n`), flags.join(' '));
+  }
+});
+
 test('glassbox train --backend reference --threads 1 runs the reference backend on one thread', () => {
   const result = quickTrain('reference.gbx', '--backend', 'reference', '--threads', '1');
   assert.equal(result.code, 0, result.stderr);
@@ -70,6 +78,8 @@ test('glassbox train, eval and predict reject a bad --threads with one clear lin
     [['eval', model, '--threads', '1.5'], /--threads must be a whole number ≥ 1 or "auto", got "1\.5"/],
     [['predict', model, 'digit.png', '--threads=-1'], /--threads must be a whole number ≥ 1 or "auto"/],
     [['train', '--backend', 'reference', '--threads', '2'], /--threads 2 needs the wasm backend/],
+    [['train', '--kernels', 'fast'], /--kernels must be one of auto, relaxed, simd; got "fast"/],
+    [['eval', model, '--backend', 'reference', '--kernels', 'simd'], /--kernels simd picks a build of the wasm backend/],
   ];
   for (const [args, message] of cases) {
     const result = glassbox(...args);

@@ -71,11 +71,37 @@ const bytesOf: Record<KernelVariant, () => Uint8Array<ArrayBuffer>> = {
 
 /**
  * The variants this runtime can compile, fastest first. Node 20 compiles relaxed SIMD only with
- * --experimental-wasm-relaxed-simd (and fails to validate it otherwise); Chromium enables it.
+ * --experimental-wasm-relaxed-simd (and fails to validate it otherwise), which enableRelaxedSimd
+ * can set; Chromium enables it.
  */
 export function supportedVariants(): KernelVariant[] {
   if (typeof WebAssembly !== 'object') return [];
   return (['relaxed', 'simd'] as const).filter((variant) => WebAssembly.validate(bytesOf[variant]()));
+}
+
+/** Node's V8 flag that turns relaxed SIMD on where it is not on by default (Node 20, V8 11.3). */
+export const RELAXED_SIMD_FLAG = '--experimental-wasm-relaxed-simd';
+
+/**
+ * Turns relaxed SIMD on in this process where the runtime has it behind a flag, and says whether
+ * the relaxed build now validates. Chromium and Node 22+ have it on already. Node 20's V8 (11.3)
+ * keeps it behind --experimental-wasm-relaxed-simd; the next V8 (11.4, Chrome 114) shipped it, and
+ * V8 reads the flag each time it validates or compiles a module, so setting it at run time, before
+ * the backend is made, is enough. Call it before createWasmBackend. It changes a V8 flag for the
+ * whole process, so the library never calls it on its own: the CLI does, and a program may.
+ * Elsewhere (browsers, runtimes without node:v8) it changes nothing.
+ */
+export function enableRelaxedSimd(): boolean {
+  if (typeof WebAssembly !== 'object') return false;
+  if (WebAssembly.validate(bytesOf.relaxed())) return true;
+  // process.getBuiltinModule (Node ≥ 20.16) rather than an import, so bundlers for browsers see no
+  // node: module.
+  type NodeV8 = { setFlagsFromString(flags: string): void };
+  const nodeProcess = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const v8 = nodeProcess?.getBuiltinModule?.('node:v8') as NodeV8 | undefined;
+  if (v8 === undefined) return false;
+  v8.setFlagsFromString(RELAXED_SIMD_FLAG);
+  return WebAssembly.validate(bytesOf.relaxed());
 }
 
 /**

@@ -15,7 +15,10 @@ import {
 import { createMemory, WasmHeap } from './wasm-heap.js';
 
 export interface WasmBackendOptions {
-  /** Which build: 'auto' (default) takes relaxed SIMD where the runtime validates it, else SIMD. */
+  /**
+   * Which build: 'auto' (default) takes relaxed SIMD where the runtime validates it, else SIMD.
+   * Node 20 validates relaxed SIMD only after enableRelaxedSimd() (or with its flag).
+   */
   variant?: 'auto' | KernelVariant;
   /**
    * 'shared' memory grows as tensors need it; 'unshared' reserves `memoryMiB` once and never grows
@@ -123,7 +126,7 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   if (variant === undefined) {
     throw new Error(
       wanted === 'relaxed'
-        ? 'wasm backend: this runtime cannot compile relaxed SIMD (Node 20 needs --experimental-wasm-relaxed-simd)'
+        ? 'wasm backend: this runtime cannot compile relaxed SIMD (in Node 20, call enableRelaxedSimd() first, or run node --experimental-wasm-relaxed-simd)'
         : 'wasm backend: this runtime has no WebAssembly SIMD; use the reference backend',
     );
   }
