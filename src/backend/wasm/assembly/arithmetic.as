@@ -22,8 +22,49 @@ export function addRowVector(out: usize, a: usize, row: usize, rows: i32, n: i32
  */
 export function sumRows(out: usize, a: usize, rows: i32, n: i32, accumulate: bool): void {
   let j = 0;
+  for (; j + 16 <= n; j += 16) sumRowsSixteen(out, a, rows, n, <usize>j << 2, accumulate);
   for (; j + 4 <= n; j += 4) sumRowsStep(out, a, rows, n, <usize>j << 2, 4, accumulate);
   if (j < n) sumRowsStep(out, a, rows, n, <usize>j << 2, n - j, accumulate);
+}
+
+/**
+ * sumRowsStep for sixteen columns at once: eight sums in flight instead of two, so that each
+ * float64 addition need not wait for the one before it, and each row's 64 bytes are one cache
+ * line read once (a bias's gradient over 128 × 512 took 16 µs four columns at a time).
+ */
+function sumRowsSixteen(out: usize, a: usize, rows: i32, n: i32, at: usize, accumulate: bool): void {
+  let s0 = f64x2.splat(0), s1 = f64x2.splat(0), s2 = f64x2.splat(0), s3 = f64x2.splat(0);
+  let s4 = f64x2.splat(0), s5 = f64x2.splat(0), s6 = f64x2.splat(0), s7 = f64x2.splat(0);
+  const stride = <usize>n << 2;
+  let row = a + at;
+  for (let i = 0; i < rows; i++) {
+    const v0 = v128.load(row), v1 = v128.load(row, 16), v2 = v128.load(row, 32), v3 = v128.load(row, 48);
+    s0 = f64x2.add(s0, lowToFloat64(v0));
+    s1 = f64x2.add(s1, highToFloat64(v0));
+    s2 = f64x2.add(s2, lowToFloat64(v1));
+    s3 = f64x2.add(s3, highToFloat64(v1));
+    s4 = f64x2.add(s4, lowToFloat64(v2));
+    s5 = f64x2.add(s5, highToFloat64(v2));
+    s6 = f64x2.add(s6, lowToFloat64(v3));
+    s7 = f64x2.add(s7, highToFloat64(v3));
+    row += stride;
+  }
+  const to = out + at;
+  if (accumulate) {
+    // As sumRowsStep: what out held first, then the rows' sum.
+    s0 = f64x2.add(lowToFloat64(v128.load(to)), s0);
+    s1 = f64x2.add(highToFloat64(v128.load(to)), s1);
+    s2 = f64x2.add(lowToFloat64(v128.load(to, 16)), s2);
+    s3 = f64x2.add(highToFloat64(v128.load(to, 16)), s3);
+    s4 = f64x2.add(lowToFloat64(v128.load(to, 32)), s4);
+    s5 = f64x2.add(highToFloat64(v128.load(to, 32)), s5);
+    s6 = f64x2.add(lowToFloat64(v128.load(to, 48)), s6);
+    s7 = f64x2.add(highToFloat64(v128.load(to, 48)), s7);
+  }
+  v128.store(to, toFloat32(s0, s1));
+  v128.store(to, toFloat32(s2, s3), 16);
+  v128.store(to, toFloat32(s4, s5), 32);
+  v128.store(to, toFloat32(s6, s7), 48);
 }
 
 @inline function sumRowsStep(out: usize, a: usize, rows: i32, n: i32, at: usize, lanes: i32, accumulate: bool): void {
