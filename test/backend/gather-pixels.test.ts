@@ -38,6 +38,22 @@ for (const backend of backends) {
     }
   });
 
+  test(`pixelsToFloats gathers training batches of 64 digits, call after call, as the reference does (${label(backend)})`, () => {
+    // Large enough for threads to share (THREADED_GATHER in wasm-backend.ts), and called often
+    // enough for a backend with threads to time the shared way and the one-thread way.
+    const images = 300;
+    const width = 784;
+    const pixels = pixelsOn(backend, images, width, 11);
+    const order = Int32Array.from({ length: images }, (_, i) => (i * 97 + 13) % images);
+    for (let call = 0; call < 12; call++) {
+      const first = (call * 53) % (images - 64);
+      assert.deepEqual(
+        gathered(backend, pixels, width, order, first, 64), gathered(reference, pixels, width, order, first, 64),
+        `call ${call}`,
+      );
+    }
+  });
+
   test(`pixelsToFloats refuses rows that name no image, or too few rows (${label(backend)})`, () => {
     const pixels = pixelsOn(backend, 4, 3, 1);
     const out = new Tensor([2, 3], backend.alloc(6));

@@ -144,6 +144,18 @@ export class KernelThreads {
     this.share(kernels, scratch, TRANSPOSE, Math.ceil(rows / 4), 4, rows);
   }
 
+  /**
+   * pixelsToFloats gathering `count` images of `width` bytes, those `rows` names (a block of
+   * row numbers in the memory), into out, shared out in strips of images: each image is a few
+   * cache lines scattered over a dataset, so two threads wait for twice as many at once.
+   */
+  gatherPixels(
+    kernels: KernelExports, out: number, pixels: number, rows: number, count: number, width: number, scratch: number,
+  ): void {
+    this.setProduct(out, pixels, rows, count, width, 0, false, false, false, 0);
+    this.share(kernels, scratch, GATHER, count, 1, count);
+  }
+
   /** One SGD step over `count` parameters (see assembly/optimizers.as), shared out in strips. */
   sgdStep(
     kernels: KernelExports, value: number, grad: number, velocity: number, count: number,
@@ -297,7 +309,7 @@ export class KernelThreads {
 }
 
 /** Call sites, and sizes of call (log₂ of its work), that decide() tells apart. */
-const SITES = 9;
+const SITES = 10;
 const SIZES = 48;
 // A site and size's stats.
 const SHARED_TIME = 0;
@@ -362,6 +374,7 @@ export const LEAKY_RELU = 8;
 export const SOFTMAX_ROWS = 9;
 export type RowWiseKind = typeof ADD_ROW_VECTOR | typeof LEAKY_RELU | typeof SOFTMAX_ROWS;
 const TRANSPOSE = 10;
+const GATHER = 11;
 /** Rows per unit of the row-list kernel's strips of rows. */
 const ROWS_PER_UNIT = 16;
 /**
@@ -453,6 +466,9 @@ function runStrips(
         break;
       case 10: // TRANSPOSE: rows of A [M, N] into OUT [N, M]
         kernels.matmulTranspose(job[3], job[4], m, n, first, end);
+        break;
+      case 11: // GATHER: images B[first .. end) of N bytes from A into rows of OUT
+        kernels.gatherPixels(job[3] + first * n * 4, job[4], job[5] + first * 4, end - first, n);
         break;
     }
     Atomics.add(job, 2, 1); // DONE
