@@ -11,6 +11,9 @@ export type KernelVariant = 'simd' | 'relaxed';
 export interface KernelExports {
   heapBase(): number;
   matmulScratchBytes(): number;
+  /** The bounds below which matmul takes its small path (assembly/matmul-small.as). */
+  matmulSmallWork(): number;
+  matmulNarrow(): number;
   matmul(
     out: number, a: number, b: number, m: number, n: number, k: number,
     transposeA: boolean, transposeB: boolean, accumulate: boolean, scratch: number,

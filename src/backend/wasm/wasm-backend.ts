@@ -74,17 +74,10 @@ const THREADED_PARAMETERS = 1 << 15;
 const DOT_ROWS = 3;
 /** Weight gradients over at most this many examples take matmulFewDepths (assembly/matmul-small.as). */
 const FEW_DEPTHS = 16;
-/** Products of at most this many multiply-adds take matmul's small path (assembly/matmul-small.as). */
-const SMALL_WORK = 8192;
-/**
- * ... as do products of at most this many columns (a last layer's 10 outputs), unless a is
- * mostly zeros, when the row-list kernel takes them.
- */
-const NARROW = 16;
 /**
  * Below this share of non-zero values in a (not transposed), the row-list kernel computes the
  * product: it does the same multiplications at about 70% of the tiles' speed on dense rows, and
- * skips each row's zeros. For products of at most NARROW columns, below the second share:
+ * skips each row's zeros. For products of at most `narrow` columns, below the second share:
  * matmul's small path shares each load between two rows, so it takes half the time a row list
  * takes per value (64 × 128 → 10, 1 thread: 11.1 µs by row lists on ReLU outputs with half their
  * values zero, 9.9 by tiles, 8.4 by the small path; 10 digits × 784 → 16 20.5 by the small path
@@ -228,6 +221,13 @@ export class WasmBackend implements Backend {
    * block reserved as the packing buffers are (a shared memory's growth leaves it valid).
    */
   private gatherRows: Int32Array | undefined;
+  /**
+   * Products of at most `smallWork` multiply-adds, or of at most `narrow` columns unless a is
+   * mostly zeros (a last layer's 10 outputs), take matmul's small path: the module's own bounds
+   * (assembly/matmul-small.as), which it applies inside matmul too.
+   */
+  private readonly smallWork: number;
+  private readonly narrow: number;
 
   /** Use createWasmBackend(), which compiles and links the module first. */
   constructor(variant: KernelVariant, heap: WasmHeap, kernels: KernelExports, pool?: KernelThreads) {
@@ -238,6 +238,8 @@ export class WasmBackend implements Backend {
     this.pool = pool;
     this.heap = heap;
     this.kernels = kernels;
+    this.smallWork = kernels.matmulSmallWork();
+    this.narrow = kernels.matmulNarrow();
     this.scratch = heap.reserve(kernels.matmulScratchBytes());
     const lossAddress = heap.reserve(Float64Array.BYTES_PER_ELEMENT);
     if (this.scratch < 0 || lossAddress < 0) throw new Error('wasm backend: no room for the kernels\' buffers');
@@ -277,19 +279,19 @@ export class WasmBackend implements Backend {
       this.kernels.matmulDot(address(out), address(a), address(b), m, n, k, accumulate);
       return;
     }
-    if (transposeA && !transposeB && k <= FEW_DEPTHS && work > SMALL_WORK) {
+    if (transposeA && !transposeB && k <= FEW_DEPTHS && work > this.smallWork) {
       this.kernels.matmulFewDepths(address(out), address(a), address(b), m, n, k, accumulate);
       return;
     }
     const pool = work >= THREADED_WORK ? this.pool : undefined;
-    if (work > SMALL_WORK) {
+    if (work > this.smallWork) {
       // Shares in 1024ths: whole numbers pass between functions without being boxed.
       const density = transposeA ? WHOLE : this.kernels.matmulRowsDensity(address(a), m, k);
       const transposedDensity =
-        transposeA && !transposeB && k >= TRANSPOSED_DEPTH && m > TRANSPOSED_NARROWEST && n > NARROW
+        transposeA && !transposeB && k >= TRANSPOSED_DEPTH && m > TRANSPOSED_NARROWEST && n > this.narrow
           ? this.kernels.matmulRowsDensity(address(b), k, n)
           : WHOLE;
-      if (density < (n > NARROW ? ROWS_DENSITY : NARROW_ROWS_DENSITY)) {
+      if (density < (n > this.narrow ? ROWS_DENSITY : NARROW_ROWS_DENSITY)) {
         const done = this.rowList(
           pool, ROWS, address(out), address(a), address(b), m, n, k, density, false, transposeB, accumulate,
         );

@@ -2,7 +2,7 @@
 // calls. Pointers are byte addresses in the imported memory; counts are numbers of float32s.
 
 export { matmul, matmulScratchBytes } from './matmul';
-export { matmulFewDepths } from './matmul-small';
+export { matmulFewDepths, matmulSmallWork, matmulNarrow } from './matmul-small';
 export { matmulDot } from './matmul-dot';
 export {
   matmulRowsDensity, matmulRowsPanels, matmulRowsPack, matmulRowsCompute, matmulRowsPackedBytes,

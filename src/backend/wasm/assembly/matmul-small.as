@@ -8,9 +8,21 @@ export const SMALL_WORK: i64 = 8192;
 /**
  * So do products of at most this many columns (a last layer's 10 outputs), however large: their
  * 4×8 tiles or row lists would fill one narrow panel, and its few sums' additions would keep
- * each value waiting, while here two rows share every load (see NARROW in wasm-backend.ts).
+ * each value waiting, while here two rows share every load (wasm-backend.ts reads it, as `narrow`).
  */
 export const NARROW: i32 = 16;
+
+/**
+ * SMALL_WORK and NARROW, for the loader: it picks the other kernels by the same bounds, and
+ * reading them from here keeps one definition of each.
+ */
+export function matmulSmallWork(): i32 {
+  return <i32>SMALL_WORK;
+}
+
+export function matmulNarrow(): i32 {
+  return NARROW;
+}
 
 /** Columns of the copied op(B) per row: n rounded up to 16, so that tiles read whole vectors. */
 @inline function paddedWidth(n: i32): i32 {
