@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { supportedVariants } from '../../src/backend/wasm/load-kernels.js';
+import { RELAXED_SIMD_FLAG, supportedVariants } from '../../src/backend/wasm/load-kernels.js';
 
-const flag = '--experimental-wasm-relaxed-simd';
+const flag = RELAXED_SIMD_FLAG;
 const suites = ['test/backend/kernels.test.ts', 'test/backend/matmul.test.ts', 'test/backend/network-on-wasm.test.ts'];
 
 function node(args: string[], flags = [flag]) {

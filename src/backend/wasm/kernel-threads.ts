@@ -1,5 +1,6 @@
 import type { KernelExports } from './load-kernels.js';
 import type { WasmHeap } from './wasm-heap.js';
+import { nodeBuiltin } from './node-builtin.js';
 
 /**
  * Worker threads that share large kernel calls with the main thread, on the same shared memory:
@@ -530,8 +531,7 @@ function spawnWorker(source: string): WorkerHandle {
     });
     return { post: (message) => worker.postMessage(message), ready, terminate: () => worker.terminate() };
   }
-  const nodeProcess = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const threads = nodeProcess?.getBuiltinModule?.('node:worker_threads') as { Worker: NodeWorkerConstructor } | undefined;
+  const threads = nodeBuiltin<{ Worker: NodeWorkerConstructor }>('node:worker_threads');
   if (threads === undefined) {
     throw new Error('wasm backend: this runtime has neither Web Workers nor worker_threads (Node ≥ 20.16)');
   }

@@ -1,5 +1,6 @@
 import { kernelsRelaxed } from './kernels-relaxed.generated.js';
 import { kernelsSimd } from './kernels-simd.generated.js';
+import { nodeBuiltin } from './node-builtin.js';
 
 /** Which build of the kernels runs: plain WebAssembly SIMD, or with relaxed SIMD's fused madd. */
 export type KernelVariant = 'simd' | 'relaxed';
@@ -96,15 +97,12 @@ export const RELAXED_SIMD_FLAG = '--experimental-wasm-relaxed-simd';
  */
 export function enableRelaxedSimd(): boolean {
   if (typeof WebAssembly !== 'object') return false;
-  if (WebAssembly.validate(bytesOf.relaxed())) return true;
-  // process.getBuiltinModule (Node ≥ 20.16) rather than an import, so bundlers for browsers see no
-  // node: module.
-  type NodeV8 = { setFlagsFromString(flags: string): void };
-  const nodeProcess = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const v8 = nodeProcess?.getBuiltinModule?.('node:v8') as NodeV8 | undefined;
+  const relaxed = bytesOf.relaxed();
+  if (WebAssembly.validate(relaxed)) return true;
+  const v8 = nodeBuiltin<{ setFlagsFromString(flags: string): void }>('node:v8');
   if (v8 === undefined) return false;
   v8.setFlagsFromString(RELAXED_SIMD_FLAG);
-  return WebAssembly.validate(bytesOf.relaxed());
+  return WebAssembly.validate(relaxed);
 }
 
 /**

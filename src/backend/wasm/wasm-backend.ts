@@ -7,8 +7,10 @@ import {
   checkDeskew, checkLossSlot, checkMatmul, checkMatrix, checkPixels, checkRowVector, checkSameShape, describe,
 } from '../shapes.js';
 import {
-  compileKernels, instantiateKernels, supportedVariants, type KernelExports, type KernelVariant,
+  compileKernels, instantiateKernels, RELAXED_SIMD_FLAG, supportedVariants, type KernelExports,
+  type KernelVariant,
 } from './load-kernels.js';
+import { nodeBuiltin } from './node-builtin.js';
 import {
   ADD_ROW_VECTOR, KernelThreads, LEAKY_RELU, SOFTMAX_ROWS, type RowWiseKind,
 } from './kernel-threads.js';
@@ -125,7 +127,7 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
   if (variant === undefined) {
     throw new Error(
       wanted === 'relaxed'
-        ? 'wasm backend: this runtime cannot compile relaxed SIMD (in Node 20, call enableRelaxedSimd() first, or run node --experimental-wasm-relaxed-simd)'
+        ? `wasm backend: this runtime cannot compile relaxed SIMD (in Node 20, call enableRelaxedSimd() first, or run node ${RELAXED_SIMD_FLAG})`
         : 'wasm backend: this runtime has no WebAssembly SIMD; use the reference backend',
     );
   }
@@ -751,10 +753,9 @@ function checkFloat32(backend: string, t: Tensor): void {
 
 /** Threads for 'auto': the cores Node reports, up to MOST_AUTO_THREADS; 1 outside Node. */
 function automaticThreads(): number {
-  type NodeProcess = { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown };
-  const nodeProcess = (globalThis as { process?: NodeProcess }).process;
+  const nodeProcess = (globalThis as { process?: { versions?: { node?: string } } }).process;
   if (nodeProcess?.versions?.node === undefined) return 1;
-  const os = nodeProcess.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
+  const os = nodeBuiltin<{ availableParallelism?: () => number }>('node:os');
   const cores = os?.availableParallelism?.() ?? 1;
   return Math.max(1, Math.min(cores, MOST_AUTO_THREADS));
 }
