@@ -61,12 +61,20 @@ function assertFillsThrough(
   }
 }
 
-test('ImageDataset.fillBatch(..., backend) converts the batch with the backend\'s pixelsToFloats, to the same floats', async () => {
+/**
+ * 40 digit-sized images from `seed`, a dataset of them, a shuffled order with a repeat, and the
+ * batch filled without a backend: what the tests below fill through a backend and compare with.
+ */
+function digitsAndExpectedBatch(seed: number) {
   const size = 784;
-  const { pixels, labels } = images(40, size, 5);
+  const { pixels, labels } = images(40, size, seed);
   const dataset = new ImageDataset(pixels, labels, size);
   const order = Int32Array.from([3, 39, 0, 17, 3, 22, 8, 31, 12, 5, 26]);
-  const expected = filled(dataset, Array.from(order));
+  return { size, pixels, labels, dataset, order, expected: filled(dataset, Array.from(order)) };
+}
+
+test('ImageDataset.fillBatch(..., backend) converts the batch with the backend\'s pixelsToFloats, to the same floats', async () => {
+  const { dataset, order, expected } = digitsAndExpectedBatch(5);
   const wasm = await createWasmBackend({ threads: 1 });
   // A float64 batch (the reference's other precision) keeps the float32 values it held before.
   const float64 = new ReferenceBackend({ precision: 'float64' });
@@ -78,11 +86,7 @@ test('ImageDataset.fillBatch(..., backend) converts the batch with the backend\'
 });
 
 test('ImageDataset.fillBatch(..., backend) gathers from pixels in that backend\'s memory, to the same floats', async () => {
-  const size = 784;
-  const { pixels, labels } = images(40, size, 9);
-  const plain = new ImageDataset(pixels, labels, size);
-  const order = Int32Array.from([3, 39, 0, 17, 3, 22, 8, 31, 12, 5, 26]);
-  const expected = filled(plain, Array.from(order));
+  const { size, pixels, labels, order, expected } = digitsAndExpectedBatch(9);
   const wasm = await createWasmBackend({ threads: 1 });
   for (const backend of [new ReferenceBackend(), wasm] as Backend[]) {
     const floats = backend.alloc(pixels.length / 4);
