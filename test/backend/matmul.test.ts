@@ -150,6 +150,24 @@ for (const backend of backends) {
       assert.ok(Number.isNaN(out[17]) && Number.isNaN(out[33]), `out[17] = ${out[17]}, out[33] = ${out[33]}`);
     });
 
+    test('matmul matches the reference on thin products: a last layer forward and back, few rows or few depths', () => {
+      // On the WebAssembly backend, a batch through a layer of at most 16 neurons takes dot
+      // products, two rows of a at a time (then four, two and one neurons of b at a time, and
+      // an odd last row); products with at most 16 rows or depths read b in place, 16 columns
+      // at a time ([16, 128, 128] is also shared between threads, in column ranges).
+      let seed = 900;
+      const dot: [number, number, number][] = [[64, 10, 128], [5, 11, 33], [4, 16, 128], [7, 3, 9]];
+      const thin: [number, number, number, boolean][] = [
+        [64, 128, 10, false], [10, 128, 64, true], [3, 32, 100, false], [50, 48, 7, true], [16, 128, 128, false],
+      ];
+      for (const accumulate of [false, true]) {
+        for (const [m, n, k] of dot) assertMatchesReference(backend, product(m, n, k, false, true, accumulate, seed++));
+        for (const [m, n, k, transposeA] of thin) {
+          assertMatchesReference(backend, product(m, n, k, transposeA, false, accumulate, seed++));
+        }
+      }
+    });
+
     test('matmul keeps 0·Inf and 0·NaN as NaN where a is zero', () => {
       // a is mostly zero (MNIST digits); b has Inf, −Inf and NaN in columns where some rows of a
       // are zero, so a kernel that skipped those zeros would lose the NaN.

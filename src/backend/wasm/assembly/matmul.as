@@ -2,7 +2,7 @@
 // panels, and computed 4 rows × 8 columns at a time in eight f32x4 accumulators.
 import { loadPartial, madd, nonFinite, transpose4 } from './vector';
 import { ROWS_LIST_BYTES } from './matmul-rows';
-import { matmulSmall, NARROW, SMALL_WORK } from './matmul-small';
+import { matmulSmall, NARROW, readsInPlace, SMALL_WORK, THIN_WORK } from './matmul-small';
 
 // Blocking sizes, in elements. A 4×8 tile needs 8 accumulators + 2 B vectors + 1 A splat: 11 of
 // V8's 16 SIMD registers; a larger tile spills. KC keeps one packed B panel (8·KC floats) in L1,
@@ -354,7 +354,9 @@ export function matmul(
     }
     return;
   }
-  if ((<i64>m * n * k <= SMALL_WORK || n <= NARROW) && <usize>k * (n + 15) * 4 <= SCRATCH_BYTES) {
+  const work = <i64>m * n * k;
+  const thin = (m <= NARROW || k <= NARROW) && work <= THIN_WORK && readsInPlace(n, transB, j0);
+  if (thin || ((work <= SMALL_WORK || n <= NARROW) && <usize>k * (n + 15) * 4 <= SCRATCH_BYTES)) {
     matmulSmall(c, a, b, m, n, k, transA, transB, accumulate, scratch, i0, i1, j0, j1);
     return;
   }
