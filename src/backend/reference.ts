@@ -187,7 +187,9 @@ export class ReferenceBackend implements Backend {
         const t = target.data[start + j];
         // Skipping zero targets keeps 0·(a huge finite number) out of the sum.
         if (t !== 0) total += t * (logSumExp - logits.data[start + j]);
-        const p = Math.exp(logits.data[start + j] - logSumExp);
+        // e/Σ rather than e^(logit − logSumExp): logSumExp = max + ln Σ is rounded to the
+        // precision of max, which would cost a p near 1 (and so p − t) up to |max|·2⁻⁵² of error.
+        const p = Math.exp(logits.data[start + j] - max) / sum;
         probabilities.data[start + j] = p;
         dLogits.data[start + j] = (p - t) / rows;
       }

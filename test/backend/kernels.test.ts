@@ -415,6 +415,28 @@ for (const backend of backends) {
       });
     }
 
+    test('softmaxCrossEntropy matches the reference over more classes than the wasm scratch keeps', () => {
+      // The wasm kernel keeps each row's exponentials in its 1 MiB matmul scratch, as float64,
+      // between two passes; 140,001 classes do not fit, and it takes each exponential twice.
+      const spec = specs.softmaxCrossEntropy;
+      const call = spec.call(2, 140_001, 41, false);
+      const inside = (shape: number[], data: Float32Array) => tensorOn(backend, shape, data);
+      compare(spec, call, run(backend, call, inside), run(reference, call, inside));
+    });
+
+    test('softmaxCrossEntropy keeps the small gradient of a confident right answer accurate', () => {
+      // Logits [30, 0, 0], target [1, 0, 0]: p − t = −2e⁻³⁰/(1 + 2e⁻³⁰), about −1.9e-13, which
+      // float64 holds to about 2⁻⁵² near p = 1 (0.1% of it). Taken as e^(30 − logSumExp), p
+      // would carry logSumExp's rounding too, 2⁻⁴⁸ near 30.
+      const logits = tensorOn(backend, [1, 3], Float32Array.of(30, 0, 0));
+      const target = tensorOn(backend, [1, 3], Float32Array.of(1, 0, 0));
+      const gradient = tensorOn(backend, [1, 3]);
+      const probabilities = tensorOn(backend, [1, 3]);
+      backend.softmaxCrossEntropy(new Float64Array(1), gradient, probabilities, logits, target);
+      const exact = (-2 * Math.exp(-30)) / (1 + 2 * Math.exp(-30));
+      assertClose([gradient.data[0]], [exact], { relative: 0, absolute: 2 * 2 ** -52 }, 'dLogits[0]');
+    });
+
     for (const name of ['meanSquaredError', 'softmaxCrossEntropy', 'sigmoidCrossEntropy'] as const) {
       test(`${name} refuses a loss slot that is not a Float64Array of at least one element`, () => {
         const t = () => tensorOn(backend, [2, 3]);

@@ -52,6 +52,7 @@ export interface KernelExports {
   meanSquaredError(loss: number, dy: number, y: number, target: number, rows: number, n: number): void;
   softmaxCrossEntropy(
     loss: number, dLogits: number, probabilities: number, logits: number, target: number, rows: number, n: number,
+    kept: number, keptBytes: number,
   ): void;
   sigmoidCrossEntropy(
     loss: number, dz: number, activations: number, z: number, target: number, rows: number, n: number,

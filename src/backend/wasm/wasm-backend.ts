@@ -652,9 +652,17 @@ export class WasmBackend implements Backend {
     const rows = inputs.shape[0];
     const n = inputs.shape[1];
     const slot = this.lossSlot;
-    this.kernels[name](
-      slot.byteOffset, address(gradient), address(outputs), address(inputs), address(target), rows, n,
-    );
+    const g = address(gradient);
+    const o = address(outputs);
+    const x = address(inputs);
+    const t = address(target);
+    if (name === 'softmaxCrossEntropy') {
+      // The matmul scratch keeps each row's exponentials between two passes.
+      const scratchBytes = this.kernels.matmulScratchBytes();
+      this.kernels.softmaxCrossEntropy(slot.byteOffset, g, o, x, t, rows, n, this.scratch, scratchBytes);
+    } else {
+      this.kernels.sigmoidCrossEntropy(slot.byteOffset, g, o, x, t, rows, n);
+    }
     loss[0] = slot[0];
   }
 
