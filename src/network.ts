@@ -2,6 +2,7 @@ import type { Backend } from './backend/backend.js';
 import { defaultBackend } from './backend/select.js';
 import type { Layer, LayerSpec, Param } from './layers/layer.js';
 import type { Loss } from './losses/loss.js';
+import { Activation } from './layers/activation.js';
 import { Dense } from './layers/dense.js';
 import { Sigmoid } from './layers/sigmoid.js';
 import { LeakyReLU, ReLU } from './layers/relu.js';
@@ -120,8 +121,13 @@ export class Network {
     return new Network(specs, options);
   }
 
-  /** x: [batch, inputSize] → the last layer's output [batch, outputSize]. */
-  forward(x: Tensor, training = false): Tensor {
+  /**
+   * x: [batch, inputSize] → the last layer's output [batch, outputSize]. Given the `loss` that
+   * loss() or lossInto() will take next, a final layer fused with it (Softmax or Sigmoid under
+   * cross-entropy) only keeps its input, and the output returned holds its values once the loss
+   * has computed them, rather than being computed twice.
+   */
+  forward(x: Tensor, training = false, loss?: Loss): Tensor {
     if (x.shape.length !== 2 || x.shape[1] !== this.inputSize) {
       throw new RangeError(
         `Network: expected input [batch, ${this.inputSize}], got [${x.shape.join(', ')}]`,
@@ -131,8 +137,11 @@ export class Network {
     let a = x;
     // An indexed loop: for...of would allocate an iterator on every batch.
     const layers = this.layers;
-    for (let i = 0; i < layers.length; i++) a = layers[i].forward(a, training);
-    return a;
+    const last = layers[layers.length - 1];
+    const fused = loss !== undefined && last instanceof Activation && loss.fusesWith(last);
+    const end = fused ? layers.length - 1 : layers.length;
+    for (let i = 0; i < end; i++) a = layers[i].forward(a, training);
+    return fused ? (last as Activation).accept(a) : a;
   }
 
   /**

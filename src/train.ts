@@ -262,7 +262,7 @@ class BatchRunner {
       const x = this.x;
       const target = this.target;
       data.fillBatch(this.order, start, x, target, labels, backend);
-      const output = network.forward(x, true);
+      const output = network.forward(x, true, options.loss);
       network.lossInto(this.batchLoss, options.loss, target);
       const batchLoss = this.batchLoss[0];
       if (!Number.isFinite(batchLoss)) throw new DivergedError(this.epoch, batch + 1, batchLoss);
@@ -328,7 +328,7 @@ export function evaluate(
     x = reuseTensor(backend, x, [rows, data.inputSize]);
     target = reuseTensor(backend, target, [rows, classes]);
     data.fillBatch(order, start, x, target, labels, backend);
-    const output = network.forward(x, false);
+    const output = network.forward(x, false, options.loss);
     if (options.loss) lossSum += network.loss(options.loss, target) * rows;
     backend.argmaxRows(guesses, output);
     for (let i = 0; i < rows; i++) confusion[labels[i]][guesses[i]]++;

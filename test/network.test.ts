@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ArrayDataset, createLoss, createOptimizer, Dense, evaluate, fit, MeanSquaredError, Network, Tensor,
+  ArrayDataset, createLoss, createOptimizer, Dense, evaluate, fit, MeanSquaredError, Network, ReferenceBackend, Tensor,
 } from '../src/index.js';
 
 /**
@@ -106,4 +106,40 @@ test('fit(network, XOR) learns XOR with the quadratic cost and plain SGD, as in 
     epochs: 2000, batchSize: 4,
   });
   assert.equal(evaluate(network, xor).accuracy, 1);
+});
+
+test('network.forward(x, true, loss) leaves a fused final softmax to the loss: the same bits, one softmax fewer', () => {
+  class CountingBackend extends ReferenceBackend {
+    squishes = 0;
+    override softmaxRows(y: Tensor, x: Tensor): void {
+      this.squishes++;
+      super.softmaxRows(y, x);
+    }
+    override sigmoid(y: Tensor, x: Tensor): void {
+      this.squishes++;
+      super.sigmoid(y, x);
+    }
+  }
+  const step = (output: 'softmax' | 'sigmoid', lossName: 'cross-entropy' | 'mse', tell: boolean) => {
+    const backend = new CountingBackend();
+    const network = Network.perceptron([4, 3, 3], 'relu', output, { backend, seed: 3 });
+    const x = new Tensor([2, 4], Float32Array.of(0.5, -1, 2, 0.25, 1, 0, -0.5, 3));
+    const target = new Tensor([2, 3], Float32Array.of(0, 1, 0, 1, 0, 0));
+    const loss = createLoss(lossName);
+    const out = network.forward(x, true, tell ? loss : undefined);
+    const cost = network.loss(loss, target);
+    network.backward();
+    const grads = network.params().map((param) => Array.from(param.grad.data));
+    return { output: Array.from(out.data), cost, grads, squishes: backend.squishes };
+  };
+  for (const [output, lossName, fused] of [['softmax', 'cross-entropy', true], ['sigmoid', 'cross-entropy', true], ['sigmoid', 'mse', false]] as const) {
+    const plain = step(output, lossName, false);
+    const told = step(output, lossName, true);
+    assert.deepEqual(told.output, plain.output, `${output} + ${lossName}: output`);
+    assert.equal(told.cost, plain.cost);
+    assert.deepEqual(told.grads, plain.grads);
+    // The hidden layer is ReLU: the output layer's squish is the only one counted.
+    assert.equal(plain.squishes, 1);
+    assert.equal(told.squishes, fused ? 0 : 1, `${output} + ${lossName}: squishes`);
+  }
 });

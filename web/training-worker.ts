@@ -91,7 +91,7 @@ class Trainer {
     }
     this.train.fillBatch(this.order, this.position, this.x, this.target, this.labels);
     this.position += this.batchSize;
-    this.network.forward(this.x, true);
+    this.network.forward(this.x, true, this.loss);
     const cost = this.network.loss(this.loss, this.target);
     if (!Number.isFinite(cost)) {
       throw new Error(`training diverged: the cost became ${cost} at step ${this.steps + 1}; ` +

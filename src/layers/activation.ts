@@ -21,11 +21,19 @@ export abstract class Activation implements Layer {
   protected abstract squishBackward(dx: Tensor, dy: Tensor): void;
 
   forward(x: Tensor, _training: boolean): Tensor {
-    this.input = x;
-    const y = reuseTensor(this.backend, this.output, x.shape);
+    const y = this.accept(x);
     this.squish(y, x);
-    this.output = y;
     return y;
+  }
+
+  /**
+   * Keeps x as forward does and returns the output tensor without computing it: a loss fused
+   * with this layer (cross-entropy after Softmax or Sigmoid) computes it from x next.
+   */
+  accept(x: Tensor): Tensor {
+    this.input = x;
+    this.output = reuseTensor(this.backend, this.output, x.shape);
+    return this.output;
   }
 
   backward(dy: Tensor, _needInputGradient: boolean): Tensor {
