@@ -15,6 +15,8 @@ import { loadPartial, loadSums, madd, nonFinite, storeSums, transpose4 } from '.
 const PANEL: i32 = 24;
 /** Columns from which panels are cut in two halves (see panelWidth). */
 const HALVES_FROM: i32 = 64;
+/** Blocks of packed op(B) up to this size are gone through row by row (see matmulRowsCompute). */
+const ROW_ORDER_BYTES: usize = 32 << 10;
 /** Rows of op(A) whose lists are built at once. */
 const CHUNK: i32 = 32;
 /**
@@ -460,22 +462,45 @@ export function matmulRowsCompute(
           if (load<i32>(counts + (<usize>r << 2)) == 0) zeroRow(c + ((<usize>(ic + r) * n + j0) << 2), j1 - j0);
         }
       }
-      for (let j = j0; j < j1; j += panelWidth(n, j)) {
-        const width = panelWidth(n, j);
-        const cols = min(width, n - j);
-        const panel = block + (<usize>j * kc << 2);
+      if (<usize>kc * padded * 4 <= ROW_ORDER_BYTES) {
+        // The block's panels fit in the first-level cache together: each row goes through all
+        // of them at once, so its list's length repeats from tile to tile, and the processor
+        // foresees where each tile's loop ends (a weight gradient computed transposed, 784 ×
+        // 128 over 64 digits: 133 µs against 139).
         for (let r = 0; r < rows; r++) {
-          const list = lists + <usize>r * LIST_BYTES;
           const count = load<i32>(counts + (<usize>r << 2));
           if (count == 0 && !fromC) continue;
-          const at = c + ((<usize>(ic + r) * n + j) << 2);
-          if (width == PANEL) tile24(list, count, panel, at, cols, fromC);
-          else if (width == 16) tile16(list, count, panel, at, cols, fromC);
-          else tile8(list, count, panel, at, cols, fromC);
+          const list = lists + <usize>r * LIST_BYTES;
+          const at = c + (<usize>(ic + r) * n << 2);
+          for (let j = j0; j < j1; j += panelWidth(n, j)) tile(list, count, block, kc, n, j, at, fromC);
+        }
+      } else {
+        // Panel after panel, each one's hot depths staying in the caches through every row (a
+        // layer's weighted sums, 64 digits × 784 → 128: 99 µs against 111 row by row).
+        for (let j = j0; j < j1; j += panelWidth(n, j)) {
+          for (let r = 0; r < rows; r++) {
+            const count = load<i32>(counts + (<usize>r << 2));
+            if (count == 0 && !fromC) continue;
+            tile(lists + <usize>r * LIST_BYTES, count, block, kc, n, j, c + (<usize>(ic + r) * n << 2), fromC);
+          }
         }
       }
     }
   }
+}
+
+/**
+ * The tile of one row's list (`count` entries) and the panel of column j, in a block of kc
+ * depths; `row` is the row of C.
+ */
+@inline function tile(list: usize, count: i32, block: usize, kc: i32, n: i32, j: i32, row: usize, fromC: bool): void {
+  const width = panelWidth(n, j);
+  const cols = min(width, n - j);
+  const panel = block + (<usize>j * kc << 2);
+  const at = row + (<usize>j << 2);
+  if (width == PANEL) tile24(list, count, panel, at, cols, fromC);
+  else if (width == 16) tile16(list, count, panel, at, cols, fromC);
+  else tile8(list, count, panel, at, cols, fromC);
 }
 
 /** Writes `count` float32 zeros from `at`. */
