@@ -129,6 +129,21 @@ export function matmulDot(c: usize, a: usize, b: usize, m: i32, n: i32, k: i32, 
       finish(at, 4, sumLanes(s4) + tail(x, w4, whole, rowBytes), accumulate);
       finish(at, 5, sumLanes(s5) + tail(x, w5, whole, rowBytes), accumulate);
     }
+    // The last few rows of b two at a time: two sums in flight rather than one (784 → 128 for
+    // one digit leaves two: 5.3-5.5 µs against 5.5).
+    for (; j + 2 <= n; j += 2) {
+      const w0 = b + <usize>j * rowBytes;
+      const w1 = w0 + rowBytes;
+      let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
+      for (let at: usize = 0; at < whole; at += 16) {
+        const v = v128.load(x + at);
+        s0 = madd(v, v128.load(w0 + at), s0);
+        s1 = madd(v, v128.load(w1 + at), s1);
+      }
+      const at = out + (<usize>j << 2);
+      finish(at, 0, sumLanes(s0) + tail(x, w0, whole, rowBytes), accumulate);
+      finish(at, 1, sumLanes(s1) + tail(x, w1, whole, rowBytes), accumulate);
+    }
     for (; j < n; j++) {
       const w = b + <usize>j * rowBytes;
       let s = f32x4.splat(0);
