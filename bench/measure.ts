@@ -74,6 +74,11 @@ export interface ChildResult {
   inference?: InferenceResult;
   /** Cores other processes kept busy just before the child started (set by run.ts). */
   busyCoresBefore?: number;
+  /**
+   * For more than one thread: nanoseconds a cache line took to go to another thread and back,
+   * just before and just after the child ran (set by run.ts; see core-distance.ts).
+   */
+  coreRoundTripNanoseconds?: number[];
   /** Which try this result came from, when run.ts measured again after a disturbance. */
   attempts?: number;
   /** Anything worth recording about how it ran (library versions, BLAS, flags). */

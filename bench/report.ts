@@ -2,6 +2,7 @@
  * Turns one run's measurements into the table run.ts prints and records, and checks them against
  * issue 3's goals. Pure functions of a BenchRecord: nothing here measures or reads files.
  */
+import { FAR_CORES_NANOSECONDS } from './core-distance.js';
 import { median, type ChildResult, type ChildSkip } from './measure.js';
 import type { MemoryResult } from './glassbox-memory.js';
 import type { TrainingWorkload } from './workloads.js';
@@ -138,6 +139,11 @@ export function onBusyMachine(result: ChildResult): boolean {
   return result.otherCores >= 0.25 || (result.threads === 1 && result.cpuShare < 0.85);
 }
 
+/** Whether a measurement on more than one thread ran while the cores were far apart. */
+export function onFarCores(result: ChildResult): boolean {
+  return (result.coreRoundTripNanoseconds ?? []).some((ns) => ns > FAR_CORES_NANOSECONDS);
+}
+
 /**
  * The table: one row per workload figure, one column per system, then Glassbox's time divided by
  * each peer's (below 1 means Glassbox is faster), all from the same run. Cells measured on a
@@ -154,7 +160,8 @@ export function formatTable(record: BenchRecord): string {
       const value = result === undefined ? undefined : row.value(result);
       if (value === undefined) return '–';
       const sliced = result!.examplesPerEpoch < result!.trainExamples && row.title.includes('epoch');
-      return `${formatNumber(value)}${sliced ? '*' : ''}${onBusyMachine(result!) ? '†' : ''}`;
+      const marks = `${sliced ? '*' : ''}${onBusyMachine(result!) ? '†' : ''}${onFarCores(result!) ? '‡' : ''}`;
+      return `${formatNumber(value)}${marks}`;
     });
     const mine = valueOf(record, ours(record, row), row);
     const ratios = peers(record).map((peer) => {
@@ -176,6 +183,15 @@ export function formatTableNotes(record: BenchRecord): string[] {
     notes.push(
       '† disturbed: other processes kept ≥ 0.25 cores busy, on average, while it ran, or a ' +
         'one-thread measurement got < 85% of a core (otherCores and cpuShare in the JSON).',
+    );
+  }
+  const far = cells.filter((c): c is ChildResult => !isSkip(c) && onFarCores(c));
+  if (far.length > 0) {
+    const slowest = Math.max(...far.flatMap((c) => c.coreRoundTripNanoseconds!));
+    notes.push(
+      `‡ far cores: a cache line took more than ${FAR_CORES_NANOSECONDS} ns (up to ${slowest.toFixed(0)}) to go ` +
+        'to another thread and back, around that measurement, against about 130 ns when the cores are close ' +
+        '(coreRoundTripNanoseconds in the JSON; see bench/core-distance.ts): two threads then gain less, or lose.',
     );
   }
   for (const column of record.columns) {

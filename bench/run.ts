@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { presets } from '../cli/presets.js';
 import { busyCores, waitForQuiet } from './quiet.js';
+import { coreRoundTripNanoseconds } from './core-distance.js';
 import type { MemoryResult } from './glassbox-memory.js';
 import { resultMarker, type ChildResult, type ChildSkip, type ChildSpec, type MnistPaths } from './measure.js';
 import {
@@ -200,9 +201,11 @@ async function measureQuietly(column: Column, spec: ChildSpec): Promise<ChildRes
   let best: ChildResult | ChildSkip | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const busy = attempts === 1 ? await busyCores() : await waitForQuiet(waitQuiet, 0.25);
+    const before = column.threads > 1 ? await coreRoundTripNanoseconds() : undefined;
     const cell = await runMeasurement(column, spec);
     if (isSkip(cell)) return cell;
     cell.busyCoresBefore = busy;
+    if (before !== undefined) cell.coreRoundTripNanoseconds = [before, await coreRoundTripNanoseconds()];
     cell.attempts = attempt;
     if (best === undefined || isSkip(best) || cell.otherCores < best.otherCores) best = cell;
     if (!onBusyMachine(cell)) break;

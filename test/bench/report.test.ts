@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { examplesWithinBudget, median, type ChildResult } from '../../bench/measure.js';
 import {
   bytesPerStep, epochBytesPerStep, evaluateGoals, FIRST_WARM_EPOCH, formatMemory, formatNumber, formatReport,
-  formatTable, parseChosenBackend, parseMatmulRates, warmEpochs, type BenchRecord, type Column,
+  formatTable, formatTableNotes, parseChosenBackend, parseMatmulRates, warmEpochs, type BenchRecord, type Column,
 } from '../../bench/report.js';
 import type { MemoryResult } from '../../bench/glassbox-memory.js';
 import { matmulHeader, matmulRow, w1Products } from '../../bench/kernel-timing.js';
@@ -190,6 +190,19 @@ test('formatTable(record) marks time-boxed cells with * and disturbed cells with
   assert.deepEqual(cells.slice(0, 6), ['W1 epoch (s)', '0.300', '0.200', '0.600*', '0.500', '10.0†']);
   // Ratios use Glassbox's faster column (0.2 s): ÷ 0.6, ÷ 0.5, ÷ 10.
   assert.deepEqual(cells.slice(6), ['0.333×', '0.400×', '0.0200×']);
+});
+
+test('formatTable(record) marks with ‡ a measurement on two threads while the cores were far apart, and says why', () => {
+  const far = record();
+  const [, gb2, , t2] = columns;
+  far.cells.gb2.W1 = result(gb2, 0.2, { coreRoundTripNanoseconds: [130, 360] });
+  far.cells.t2.W1 = result(t2, 0.5, { coreRoundTripNanoseconds: [128, 135] });
+  const w1 = formatTable(far).split('\n').find((line) => line.startsWith('| W1 epoch'))!;
+  const cells = w1.split('|').map((cell) => cell.trim()).slice(1, -1);
+  assert.deepEqual(cells.slice(1, 5), ['0.300', '0.200‡', '0.600*', '0.500']);
+  const notes = formatTableNotes(far);
+  assert.ok(notes.some((note) => note.startsWith('‡ far cores') && note.includes('up to 360')), notes.join('\n'));
+  assert.ok(!formatTableNotes(record()).some((note) => note.startsWith('‡')));
 });
 
 // What bench/kernels-browser.ts prints: the build createWasmBackend chose, and both builds' rows.
