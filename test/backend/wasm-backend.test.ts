@@ -183,3 +183,63 @@ test('sgdStep and deskew give the same bits on 1 and 2 threads (the threads shar
   assertSameBits(results[1][2], expected.data as Float32Array, 'deskewed, against the reference');
   for (const backend of backends) backend.dispose();
 });
+
+/** The parts of KernelThreads these tests drive: its probe, and its decisions to share. */
+interface Pool {
+  probeCores(): number;
+  readonly farCores: boolean;
+  decide(site: number, work: number, product?: boolean): boolean;
+  finish(): void;
+  far: boolean;
+  probeDue: boolean;
+  readonly probed: Float64Array;
+}
+
+test('a backend on 2 threads times a round trip to its worker, and judges the cores far apart past 0.28 µs', async () => {
+  const backend = await createWasmBackend({ threads: 2 });
+  const pool = (backend as unknown as { pool: Pool }).pool;
+  for (let probe = 0; probe < 3; probe++) {
+    const milliseconds = pool.probeCores();
+    assert.ok(Number.isFinite(milliseconds) && milliseconds > 0, `${milliseconds} ms`);
+    assert.equal(pool.farCores, milliseconds > 280e-6);
+  }
+  backend.dispose();
+});
+
+test('while the cores are far apart, products below 2^24 multiply-adds and other calls below 2^18 values stay on the main thread, and a probe comes due', async () => {
+  const backend = await createWasmBackend({ threads: 2 });
+  const pool = (backend as unknown as { pool: Pool }).pool;
+  pool.probeCores();
+  // As a probe would leave it in a spell, a moment ago.
+  pool.far = true;
+  pool.probed[0] = performance.now();
+  pool.probeDue = false;
+  const ROWS = 1;
+  const SGD = 4;
+  for (let call = 0; call < 20; call++) {
+    assert.equal(pool.decide(ROWS, 6.4e6, true), false, `product ${call} of W1's size`);
+    pool.finish();
+    assert.equal(pool.decide(SGD, 100_480), false, `SGD step ${call} of W1's size`);
+    pool.finish();
+  }
+  // W4's are still shared: the first call of a size goes shared, to be timed.
+  assert.equal(pool.decide(ROWS, 5.1e7, true), true);
+  pool.finish();
+  assert.equal(pool.decide(SGD, 401_408), true);
+  pool.finish();
+  // Once a second has passed, the calls kept alone read the clock (once in 64) and ask for a
+  // new probe, which the next call runs.
+  pool.probed[0] = performance.now() - 2000;
+  let calls = 0;
+  while (!pool.probeDue && calls < 64) {
+    assert.equal(pool.decide(ROWS, 6.4e6, true), false);
+    pool.finish();
+    calls++;
+  }
+  assert.equal(pool.probeDue, true, `no probe due after ${calls} calls`);
+  pool.decide(ROWS, 6.4e6, true);
+  pool.finish();
+  assert.equal(pool.probeDue, false);
+  assert.ok(pool.probed[0] > performance.now() - 1000, 'the probe ran');
+  backend.dispose();
+});

@@ -43,6 +43,14 @@ export class KernelThreads {
   private exploring = false;
   private timed = false;
   private readonly started = new Float64Array(1);
+  /**
+   * Whether the last probe (see probeCores) found the threads' cores far apart, when the time of
+   * the last probe, and whether one is due: smaller calls then stay on the main thread.
+   */
+  private far = false;
+  private readonly probed = new Float64Array([-Infinity]);
+  private probeDue = true;
+  private farCalls = 0;
 
   private constructor(count: number, workers: WorkerHandle[], job: Int32Array, reals: Float64Array) {
     this.count = count;
@@ -201,27 +209,24 @@ export class KernelThreads {
     strips = Math.min(units, 2 * this.count),
   ): void {
     const job = this.job;
-    job[KIND] = kind;
     job[UNITS] = units;
     job[UNIT] = unit;
     job[SIZE] = size;
+    this.post(kind, strips);
+    runStrips(kernels, job, this.reals, this.generation, scratch);
+    this.await(DONE, strips);
+  }
+
+  /** Posts a job of `kind` in `strips` strips, its other words already written, to the workers. */
+  private post(kind: number, strips: number): void {
+    const job = this.job;
+    job[KIND] = kind;
     job[STRIPS] = strips;
     Atomics.store(job, DONE, 0);
     this.generation = (this.generation + 1) & 0x7fff;
     Atomics.store(job, NEXT, this.generation << 16);
     Atomics.store(job, GENERATION, this.generation);
     Atomics.notify(job, GENERATION);
-    runStrips(kernels, job, this.reals, this.generation, scratch);
-    // The clock is read only once the wait grows long (every 4096 turns), to give up on a worker
-    // that stopped answering: reading it costs more than a turn, and it may allocate.
-    let waitStarted = -1;
-    for (let turns = 1; Atomics.load(job, DONE) !== strips; turns++) {
-      if ((turns & 4095) !== 0) continue;
-      if (waitStarted < 0) waitStarted = performance.now();
-      else if (performance.now() - waitStarted > 60_000) {
-        throw new Error('wasm backend: a worker thread stopped answering');
-      }
-    }
   }
 
   /**
@@ -236,7 +241,18 @@ export class KernelThreads {
    * the choice follows a machine that got busier or quieter (less and less often while the other
    * way stays slower).
    */
-  decide(site: number, work: number): boolean {
+  decide(site: number, work: number, product = false): boolean {
+    if (this.probeDue) this.probeCores();
+    if (this.far && work < (product ? FAR_PRODUCT_WORK : FAR_ELEMENTS)) {
+      // No call is timed meanwhile, so the clock is read here, every so many calls, for the
+      // next probe.
+      this.decided = -1;
+      if (++this.farCalls >= FAR_CLOCK_CALLS) {
+        this.farCalls = 0;
+        if (performance.now() - this.probed[0] > PROBE_EVERY_MILLISECONDS) this.probeDue = true;
+      }
+      return false;
+    }
     const size = Math.min(SIZES - 1, Math.max(0, Math.floor(Math.log2(work))));
     const at = (site * SIZES + size) * STAT_SLOTS;
     const stats = this.stats;
@@ -277,7 +293,9 @@ export class KernelThreads {
     if (at < 0) return;
     this.decided = -1;
     if (!this.timed) return;
-    const elapsed = performance.now() - this.started[0];
+    const now = performance.now();
+    const elapsed = now - this.started[0];
+    if (now - this.probed[0] > PROBE_EVERY_MILLISECONDS) this.probeDue = true;
     const stats = this.stats;
     const time = at + (this.sharing ? SHARED_TIME : ALONE_TIME);
     const calls = at + (this.sharing ? SHARED_CALLS : ALONE_CALLS);
@@ -300,6 +318,67 @@ export class KernelThreads {
       stats[at + EXPLORE_EVERY] = slower
         ? Math.min(2 * stats[at + EXPLORE_EVERY], EXPLORE_LAST)
         : EXPLORE_FIRST;
+    }
+  }
+
+  /**
+   * Times a word's round trip from this thread to a worker and back (ROUND_TRIPS of them, after
+   * a few that wake the worker), and returns milliseconds per round trip. On the build machine,
+   * a virtual one, it is about 125 ns most of the time and 340-375 ns for minutes at a stretch,
+   * presumably while the host runs the two vCPUs on cores that share no cache; then everything
+   * handed between the threads costs more, even what the main thread computes alone next, as
+   * its data was last written by the other thread. W1 (784-128-10, batch 64) on 2 threads took
+   * 0.45 s an epoch in those spells, against 0.227 s otherwise and 0.34 s on one thread, while
+   * every kind of product still measured faster shared. So past FAR_ROUND_TRIP_MILLISECONDS
+   * only the largest calls are shared (see FAR_PRODUCT_WORK), until a probe finds the cores
+   * close again; decide() runs one about every PROBE_EVERY_MILLISECONDS.
+   */
+  probeCores(): number {
+    const job = this.job;
+    this.probeDue = false;
+    job[M] = WAKING_ROUND_TRIPS + ROUND_TRIPS;
+    job[OUT] = 0;
+    this.post(PING, 1);
+    // The worker that claims the job's one strip answers each odd number in OUT with the next.
+    // The fastest of a few blocks counts: a block during which the system put either thread
+    // aside for a moment says nothing about the cores.
+    let fastest = Infinity;
+    let trip = 0;
+    let started = 0;
+    for (; trip < WAKING_ROUND_TRIPS + ROUND_TRIPS; trip++) {
+      if (trip >= WAKING_ROUND_TRIPS && (trip - WAKING_ROUND_TRIPS) % BLOCK_ROUND_TRIPS === 0) {
+        const now = performance.now();
+        if (trip > WAKING_ROUND_TRIPS) fastest = Math.min(fastest, now - started);
+        started = now;
+      }
+      Atomics.store(job, OUT, 2 * trip + 1);
+      this.await(OUT, 2 * trip + 2);
+    }
+    const now = performance.now();
+    fastest = Math.min(fastest, now - started);
+    this.await(DONE, 1);
+    const roundTrip = fastest / BLOCK_ROUND_TRIPS;
+    this.far = roundTrip > FAR_ROUND_TRIP_MILLISECONDS;
+    this.probed[0] = now;
+    return roundTrip;
+  }
+
+  /** Whether the last probe found the cores far apart (see probeCores). */
+  get farCores(): boolean {
+    return this.far;
+  }
+
+  /** Spins until job word `word` holds `value`, giving up on a worker that stopped answering. */
+  private await(word: number, value: number): void {
+    // The clock is read only once the wait grows long (every 4096 turns): reading it costs
+    // more than a turn, and it may allocate.
+    let waitStarted = -1;
+    for (let turns = 1; Atomics.load(this.job, word) !== value; turns++) {
+      if ((turns & 4095) !== 0) continue;
+      if (waitStarted < 0) waitStarted = performance.now();
+      else if (performance.now() - waitStarted > 60_000) {
+        throw new Error('wasm backend: a worker thread stopped answering');
+      }
     }
   }
 
@@ -333,6 +412,30 @@ const TIMED_FIRST = 2;
  */
 const EXPLORE_FIRST = 8;
 const EXPLORE_LAST = 512;
+
+/**
+ * Round trips a probe times (see probeCores), in blocks, after the first few, which wake a
+ * sleeping worker.
+ */
+const ROUND_TRIPS = 64;
+const BLOCK_ROUND_TRIPS = 16;
+const WAKING_ROUND_TRIPS = 8;
+/** Round trips slower than this (0.28 µs) mean the cores are far apart. */
+const FAR_ROUND_TRIP_MILLISECONDS = 280e-6;
+/**
+ * While they are, products of fewer multiply-adds than this, and other calls over fewer values
+ * than FAR_ELEMENTS, stay on the main thread. Both were measured on two workloads only: W1
+ * (784-128-10, batch 64), whose products (6.4 million multiply-adds, most of them skipped zeros)
+ * and SGD steps (100,000 weights) are better alone in a spell, and W4 (784-512-512-10, batch 128),
+ * whose products (33 and 51 million) still gained 1.7× shared, and whose SGD steps and transposes
+ * over 262,144 and 401,408 values were better shared too (an epoch took 7% longer without).
+ */
+const FAR_PRODUCT_WORK = 1 << 24;
+const FAR_ELEMENTS = 1 << 18;
+/** How often decide() probes the cores: they move apart and back over minutes. */
+const PROBE_EVERY_MILLISECONDS = 1000;
+/** While they are far apart, decide() reads the clock once in this many calls it keeps alone. */
+const FAR_CLOCK_CALLS = 64;
 
 /** FLAGS holds the row-list kernel's block depth above its three flag bits. */
 const DEPTH_SHIFT = 3;
@@ -376,6 +479,8 @@ export const SOFTMAX_ROWS = 9;
 export type RowWiseKind = typeof ADD_ROW_VECTOR | typeof LEAKY_RELU | typeof SOFTMAX_ROWS;
 const TRANSPOSE = 10;
 const GATHER = 11;
+/** A probe's round trips (see probeCores): M of them, the ball in OUT. */
+const PING = 12;
 /** Rows per unit of the row-list kernel's strips of rows. */
 const ROWS_PER_UNIT = 16;
 /**
@@ -470,6 +575,12 @@ function runStrips(
         break;
       case 11: // GATHER: images B[first .. end) of N bytes from A into rows of OUT
         kernels.gatherPixels(job[3] + first * n * 4, job[4], job[5] + first * 4, end - first, n);
+        break;
+      case 12: // PING: M round trips, answering each odd number in OUT with the next one
+        for (let trip = 0; trip < m; trip++) {
+          while (Atomics.load(job, 3) !== 2 * trip + 1) {}
+          Atomics.store(job, 3, 2 * trip + 2);
+        }
         break;
     }
     Atomics.add(job, 2, 1); // DONE

@@ -318,7 +318,7 @@ export class WasmBackend implements Backend {
         }
       }
     }
-    if (pool?.decide(PANELS, work)) {
+    if (pool?.decide(PANELS, work, true)) {
       pool!.matmul(
         this.kernels, address(out), address(a), address(b), m, n, k, transposeA, transposeB, accumulate, this.scratch,
       );
@@ -342,7 +342,7 @@ export class WasmBackend implements Backend {
     const packed = this.packedFor(n, k);
     if (packed < 0) return false;
     const depth = rowsBlockDepth(k, density);
-    if (pool?.decide(site, m * n * k)) {
+    if (pool?.decide(site, m * n * k, true)) {
       pool.matmulRows(
         this.kernels, out, a, b, m, n, k, depth, transposeA, transposeB, accumulate, packed, this.scratch,
       );
