@@ -227,11 +227,11 @@ test('while the cores are far apart, products below 2^24 multiply-adds and other
   pool.finish();
   assert.equal(pool.decide(SGD, 401_408), true);
   pool.finish();
-  // Once a second has passed, the calls kept alone read the clock (once in 64) and ask for a
+  // Once a second has passed, the calls kept alone read the clock (once in 1,024) and ask for a
   // new probe, which the next call runs.
   pool.probed[0] = performance.now() - 2000;
   let calls = 0;
-  while (!pool.probeDue && calls < 64) {
+  while (!pool.probeDue && calls < 1024) {
     assert.equal(pool.decide(ROWS, 6.4e6, true), false);
     pool.finish();
     calls++;

@@ -434,8 +434,11 @@ const FAR_PRODUCT_WORK = 1 << 24;
 const FAR_ELEMENTS = 1 << 18;
 /** How often decide() probes the cores: they move apart and back over minutes. */
 const PROBE_EVERY_MILLISECONDS = 1000;
-/** While they are far apart, decide() reads the clock once in this many calls it keeps alone. */
-const FAR_CLOCK_CALLS = 64;
+/**
+ * While they are far apart, decide() reads the clock once in this many calls it keeps alone
+ * (W1 makes about five a step): a reading may allocate, about 150 bytes (see decide).
+ */
+const FAR_CLOCK_CALLS = 1024;
 
 /** FLAGS holds the row-list kernel's block depth above its three flag bits. */
 const DEPTH_SHIFT = 3;
