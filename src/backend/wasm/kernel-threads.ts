@@ -343,9 +343,8 @@ export class KernelThreads {
     // The fastest of a few blocks counts: a block during which the system put either thread
     // aside for a moment says nothing about the cores.
     let fastest = Infinity;
-    let trip = 0;
     let started = 0;
-    for (; trip < WAKING_ROUND_TRIPS + ROUND_TRIPS; trip++) {
+    for (let trip = 0; trip < WAKING_ROUND_TRIPS + ROUND_TRIPS; trip++) {
       if (trip >= WAKING_ROUND_TRIPS && (trip - WAKING_ROUND_TRIPS) % BLOCK_ROUND_TRIPS === 0) {
         const now = performance.now();
         if (trip > WAKING_ROUND_TRIPS) fastest = Math.min(fastest, now - started);

@@ -205,8 +205,12 @@ export class WasmBackend implements Backend {
   readonly threads: number;
   private readonly kernels: KernelExports;
   private readonly heap: WasmHeap;
-  /** The matrix kernel's packing buffers. */
+  /**
+   * The main thread's scratch: the matrix kernels' packing buffers, which deskew and the softmax
+   * loss borrow too; and its size.
+   */
   private readonly scratch: number;
+  private readonly scratchBytes: number;
   /**
    * Where the loss kernels store the batch mean loss, and a view of it (see assembly/losses.as).
    * A shared memory's growth leaves the view valid (only an unshared one would detach it, and
@@ -246,7 +250,8 @@ export class WasmBackend implements Backend {
     this.kernels = kernels;
     this.smallWork = kernels.matmulSmallWork();
     this.narrow = kernels.matmulNarrow();
-    this.scratch = heap.reserve(kernels.matmulScratchBytes());
+    this.scratchBytes = kernels.matmulScratchBytes();
+    this.scratch = heap.reserve(this.scratchBytes);
     const lossAddress = heap.reserve(Float64Array.BYTES_PER_ELEMENT);
     if (this.scratch < 0 || lossAddress < 0) throw new Error('wasm backend: no room for the kernels\' buffers');
     this.lossSlot = new Float64Array(heap.current, lossAddress, 1);
@@ -574,8 +579,7 @@ export class WasmBackend implements Backend {
     if (pool?.decide(DESKEW, rows)) {
       pool.deskew(this.kernels, address(y), address(x), rows, width, height, this.scratch);
     } else {
-      const scratchBytes = this.kernels.matmulScratchBytes();
-      this.kernels.deskew(address(y), address(x), rows, width, height, this.scratch, scratchBytes);
+      this.kernels.deskew(address(y), address(x), rows, width, height, this.scratch, this.scratchBytes);
     }
     pool?.finish();
   }
@@ -657,9 +661,8 @@ export class WasmBackend implements Backend {
     const x = address(inputs);
     const t = address(target);
     if (name === 'softmaxCrossEntropy') {
-      // The matmul scratch keeps each row's exponentials between two passes.
-      const scratchBytes = this.kernels.matmulScratchBytes();
-      this.kernels.softmaxCrossEntropy(slot.byteOffset, g, o, x, t, rows, n, this.scratch, scratchBytes);
+      // The scratch keeps each row's exponentials between two passes.
+      this.kernels.softmaxCrossEntropy(slot.byteOffset, g, o, x, t, rows, n, this.scratch, this.scratchBytes);
     } else {
       this.kernels.sigmoidCrossEntropy(slot.byteOffset, g, o, x, t, rows, n);
     }
