@@ -204,8 +204,12 @@ def time_inference(batch, single, spec):
         started = time.perf_counter()
         batch()
         batch_times.append(time.perf_counter() - started)
-    for _ in range(spec["singleBlockCalls"]):
+    # The warm-up goes on for a time, as in measure.ts.
+    warmup_started = time.perf_counter()
+    warmup_calls = 0
+    while warmup_calls < spec["singleBlockCalls"] or time.perf_counter() - warmup_started < spec["singleWarmupSeconds"]:
         single()
+        warmup_calls += 1
     block_times = []
     for _ in range(spec["singleBlocks"]):
         started = time.perf_counter()

@@ -183,6 +183,7 @@ function childSpec(column: Column, workload: WorkloadId, mnist: MnistPaths): Chi
     batchCalls: quick ? 5 : 20,
     singleBlockCalls: quick ? 100 : 200,
     singleBlocks: quick ? 5 : 25,
+    singleWarmupSeconds: quick ? 0.05 : 0.5,
     mnist,
   };
 }

@@ -243,3 +243,40 @@ test('while the cores are far apart, products below 2^24 multiply-adds and other
   assert.ok(pool.probed[0] > performance.now() - 1000, 'the probe ran');
   backend.dispose();
 });
+
+test('one row times a transposed b, its neurons shared out between 2 threads, gives the bits 1 thread gives', async () => {
+  const single = await createWasmBackend({ threads: 1 });
+  const backend = await createWasmBackend({ threads: 2 });
+  const pool = (backend as unknown as { pool: Pool & { decided: number } }).pool;
+  // Every call shared, whatever the figures or the cores' distance say; the sites asked are kept.
+  const sites: number[] = [];
+  pool.decide = (site: number) => {
+    sites.push(site);
+    pool.decided = -1;
+    return true;
+  };
+  const DOT = 10;
+  // One digit through 784 → 128 (faint ink, mostly zeros), and a row whose 130 neurons are no
+  // whole number of the kernel's groups of six, accumulated onto what out held.
+  const cases = [
+    { n: 128, k: 784, accumulate: false, x: uniform(784, 1, -1, 1).map((v) => Math.max(0, v)) },
+    { n: 130, k: 301, accumulate: true, x: uniform(301, 2) },
+  ];
+  for (const { n, k, accumulate, x } of cases) {
+    const b = uniform(n * k, 3);
+    const before = uniform(n, 4);
+    const results = [single, backend].map((on) => {
+      const out = tensorOn(on, [1, n], before);
+      on.matmul(out, tensorOn(on, [1, k], x), tensorOn(on, [n, k], b), false, true, accumulate);
+      return Float32Array.from(out.data);
+    });
+    assert.ok(sites.includes(DOT), `1 × ${k} → ${n}: not shared (sites asked: ${sites.join(', ')})`);
+    sites.length = 0;
+    assertSameBits(results[1], results[0], `1 × ${k} → ${n}`);
+    const expected = tensorOn(reference, [1, n], before);
+    reference.matmul(expected, tensorOn(reference, [1, k], x), tensorOn(reference, [n, k], b), false, true, accumulate);
+    assertClose(results[1], expected.data, { relative: 1e-5, absolute: 1e-5 });
+  }
+  single.dispose();
+  backend.dispose();
+});

@@ -147,6 +147,19 @@ export class KernelThreads {
     this.share(kernels, scratch, kind, rows, 1, rows);
   }
 
+  /**
+   * out [1, n] = x·bᵀ (or += it) for one row x [1, k] and b [n, k] (see assembly/matmul-dot.as):
+   * one digit through a layer, its neurons shared out in strips of DOT_UNIT. Each element is the
+   * same dot product whichever thread computes it, so the bits do not depend on the sharing.
+   */
+  matmulDot(
+    kernels: KernelExports, out: number, x: number, b: number, n: number, k: number, accumulate: boolean,
+    scratch: number,
+  ): void {
+    this.setProduct(out, x, b, 1, n, k, false, true, accumulate, 0);
+    this.share(kernels, scratch, DOT, Math.ceil(n / DOT_UNIT), DOT_UNIT, n, this.count);
+  }
+
   /** out [cols, rows] = fromᵀ (see matmulTranspose in assembly/matmul-rows.as), in strips of rows. */
   transpose(kernels: KernelExports, out: number, from: number, rows: number, cols: number, scratch: number): void {
     this.setProduct(out, from, 0, rows, cols, 0, false, false, false, 0);
@@ -264,10 +277,11 @@ export class KernelThreads {
       share = stats[at + SHARED_TIME] <= stats[at + ALONE_TIME];
       if (stats[at + EXPLORE_EVERY] === 0) stats[at + EXPLORE_EVERY] = EXPLORE_FIRST;
       if (++stats[at + SINCE_OTHER] >= stats[at + EXPLORE_EVERY]) {
-        // Two calls the other way, the second timed: after a while alone the first shared call
-        // wakes sleeping workers, which would make sharing look slower than it is.
+        // EXPLORE_CALLS calls the other way, the last timed: after a while alone the first
+        // shared calls wake sleeping workers and fill their caches, which would make sharing
+        // look slower than it is.
         share = !share;
-        if (stats[at + SINCE_OTHER] > stats[at + EXPLORE_EVERY]) {
+        if (stats[at + SINCE_OTHER] >= stats[at + EXPLORE_EVERY] + EXPLORE_CALLS - 1) {
           stats[at + SINCE_OTHER] = 0;
           this.exploring = true;
         }
@@ -388,7 +402,7 @@ export class KernelThreads {
 }
 
 /** Call sites, and sizes of call (log₂ of its work), that decide() tells apart. */
-const SITES = 10;
+const SITES = 11;
 const SIZES = 48;
 // A site and size's stats.
 const SHARED_TIME = 0;
@@ -406,10 +420,16 @@ const RECENT = 1 / 4;
 /** Calls each way timed first, alternating (the first of each is not counted). */
 const TIMED_FIRST = 2;
 /**
- * After EXPLORE_FIRST calls, two go the way the figures did not choose, to time it again; each
- * time that way is still the slower, it waits twice as long, up to EXPLORE_LAST calls.
+ * After EXPLORE_FIRST calls, EXPLORE_CALLS go the way the figures did not choose, the last one
+ * timed, to time it again; each time that way is still the slower, it waits twice as long, up to
+ * EXPLORE_LAST calls. The calls before the timed one wake a sleeping worker and bring what it
+ * reads back into its cache. One digit through 784 → 128 after training W1: timing the second of
+ * two shared calls left the shared figure at 3.2, 486 and 239 µs in three runs (a worker set
+ * aside by the scheduler once, then never timed warm), against 5.5-5.9 alone, so it stayed alone;
+ * timing the fourth of four, at 3.5, 3.4 and 4.6 µs, and the digit went shared.
  */
 const EXPLORE_FIRST = 8;
+const EXPLORE_CALLS = 4;
 const EXPLORE_LAST = 512;
 
 /**
@@ -483,6 +503,15 @@ const TRANSPOSE = 10;
 const GATHER = 11;
 /** A probe's round trips (see probeCores): M of them, the ball in OUT. */
 const PING = 12;
+/** Turns of a worker's spin between readings of the clock (see workerSource). */
+const SPIN_TURNS = 256;
+/** One row times a transposed b (see matmulDot), in strips of neurons. */
+const DOT = 13;
+/**
+ * Neurons per unit of matmulDot's strips: the dot kernel takes six rows of b at a time, so that
+ * strips of whole sixes leave each thread no slower rows of b but the last.
+ */
+const DOT_UNIT = 6;
 /** Rows per unit of the row-list kernel's strips of rows. */
 const ROWS_PER_UNIT = 16;
 /**
@@ -578,6 +607,9 @@ function runStrips(
       case 11: // GATHER: images B[first .. end) of N bytes from A into rows of OUT
         kernels.gatherPixels(job[3] + first * n * 4, job[4], job[5] + first * 4, end - first, n);
         break;
+      case 13: // DOT: neurons [first, end) of one row x (A) times B transposed, into OUT
+        kernels.matmulDot(job[3] + first * 4, job[4], job[5] + first * k * 4, 1, end - first, k, accumulate);
+        break;
       case 12: // PING: M round trips, answering each odd number in OUT with the next one
         for (let trip = 0; trip < m; trip++) {
           while (Atomics.load(job, 3) !== 2 * trip + 1) {}
@@ -608,9 +640,13 @@ onFirstMessage(async ({ module, memory, control, scratch, spinMilliseconds }) =>
   let generation = Atomics.load(job, ${GENERATION});
   port.postMessage('ready');
   for (;;) {
+    // The clock is read once in SPIN_TURNS turns: a reading allocates when V8 does not inline
+    // performance.now, and a worker reading it every turn collected its young generation about
+    // every 25 ms, each time making the main thread wait if a job came.
     const spinUntil = performance.now() + spinMilliseconds;
+    let turns = 0;
     while (Atomics.load(job, ${GENERATION}) === generation) {
-      if (performance.now() > spinUntil) Atomics.wait(job, ${GENERATION}, generation);
+      if (++turns % ${SPIN_TURNS} === 0 && performance.now() > spinUntil) Atomics.wait(job, ${GENERATION}, generation);
     }
     generation = Atomics.load(job, ${GENERATION});
     runStrips(kernels, job, reals, generation, scratch);

@@ -50,6 +50,13 @@ const MOST_AUTO_THREADS = 4;
  */
 const THREADED_WORK = 1 << 18;
 /**
+ * One row times a transposed b (one digit through a layer) may be shared from this many
+ * multiply-adds: 784 → 128 (100,352) took 3.2-3.5 µs shared against 5.3-5.6 alone when the cores
+ * were near (scratch timing, 2026-11-24). Smaller ones were not timed: at 2^15 the work alone
+ * is still several times the hand-over's 0.2-0.3 µs, and decide() judges each size apart anyway.
+ */
+const THREADED_DOT = 1 << 15;
+/**
  * Weight gradients dyᵀ·x over at least this many examples are computed as (xᵀ·dy)ᵀ when x is
  * mostly zeros; with fewer, each pixel's list is too short to pay for its tiles.
  */
@@ -104,6 +111,7 @@ const SGD = 4;
 const ROW_WISE_SITE = 5;
 const TRANSPOSE_SITE = 8;
 const GATHER = 9;
+const DOT = 10;
 /**
  * Transposes of a weight gradient computed transposed, from this many values, run on every
  * thread: W1's 784 × 128 took 13.6 µs on one thread, W4's 784 × 512 about 100 µs.
@@ -194,7 +202,8 @@ export async function createWasmBackend(options: WasmBackendOptions = {}): Promi
  * (assembly/matmul-dot.as) takes one to three rows times a transposed b, one digit through a
  * layer, and a batch through a narrow last layer: it reads b as it lies, in four partial sums
  * per element, so a digit's weighted sums alone agree with the same digit's in a large batch
- * within float32 rounding, not to the bit.
+ * within float32 rounding, not to the bit. One row may share its neurons with a worker: each
+ * element is the same dot product on either thread.
  */
 export class WasmBackend implements Backend {
   readonly name: string;
@@ -287,7 +296,14 @@ export class WasmBackend implements Backend {
     }
     const work = m * n * k;
     if ((m <= DOT_ROWS || (n <= this.narrow && work < THREADED_WORK)) && !transposeA && transposeB) {
-      this.kernels.matmulDot(address(out), address(a), address(b), m, n, k, accumulate);
+      // One row (a digit through a layer) may share its neurons with the workers.
+      const pool = m === 1 && work >= THREADED_DOT ? this.pool : undefined;
+      if (pool?.decide(DOT, work, true)) {
+        pool.matmulDot(this.kernels, address(out), address(a), address(b), n, k, accumulate, this.scratch);
+      } else {
+        this.kernels.matmulDot(address(out), address(a), address(b), m, n, k, accumulate);
+      }
+      pool?.finish();
       return;
     }
     if (transposeA && !transposeB && k <= FEW_DEPTHS && work > this.smallWork) {
