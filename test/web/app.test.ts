@@ -209,23 +209,21 @@ describe('the web app in Chromium', { skip }, () => {
     const final = Number(await page.locator('#train-status').getAttribute('data-test-accuracy'));
     assert.ok(final > initial + 0.3, `test accuracy went from ${initial} to ${final}`);
 
-    // No main-thread task over 50 ms. Its own work (CPU time, from Chromium's trace) is held to
-    // that always; the wall-clock long tasks the page itself sees are held to it when the machine
-    // is not oversubscribed, since then a task's wall time is the page's own doing too.
+    // No main-thread task over 50 ms of the page's own work: CPU time, from Chromium's trace.
+    // The wall-clock long tasks the page itself sees are reported, not held: on this 2-core
+    // machine they also count the time the page's thread waited for a core (the training
+    // worker, Chromium's own threads, the host), and tests never assert on wall-clock time.
+    // Held to 50 ms whenever the load average said the machine was quiet, they failed 2 of 12
+    // runs on 2026-11-24 (long tasks of 70 and 77 ms, whose heaviest task took 17-20 ms of CPU).
     const heaviest = tasks.reduce((most, task) => (task.cpu > most.cpu ? task : most), { wall: 0, cpu: 0 });
     t.diagnostic(
       `${tasks.length} main-thread tasks while training; the heaviest took ${heaviest.cpu.toFixed(1)} ms ` +
         `of CPU (${heaviest.wall.toFixed(1)} ms of wall time); ` +
-        `long tasks seen by the page: [${longTasks.join(', ')}]`,
+        `long tasks seen by the page: [${longTasks.join(', ')}] (load ${loadavg()[0].toFixed(1)} on ` +
+        `${cpus().length} CPUs, ${busyBefore.toFixed(1)} before)`,
     );
     assert.ok(tasks.length > 100, 'the trace recorded the main thread');
     assert.ok(heaviest.cpu <= 50, `a main-thread task took ${heaviest.cpu.toFixed(1)} ms of CPU`);
-    const quiet = Math.max(busyBefore, loadavg()[0]) <= cpus().length;
-    if (quiet) assert.deepEqual(longTasks, [], 'no main-thread task over 50 ms while training ran');
-    else {
-      t.diagnostic(`the machine was busy (load ${loadavg()[0].toFixed(1)} on ${cpus().length} CPUs): ` +
-        'wall-clock long tasks not held');
-    }
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#model-save')]);
     const saved = path.join(folder, download.suggestedFilename());
