@@ -18,12 +18,23 @@
  * compilation shows about 130 kB more code space before the collection, none of which outlives
  * it. So the code space is recorded apart, for report.ts to leave out of the bytes allocated
  * per step.
+ *
+ * The heap's growth between collections still swings by about 200 bytes a step from one warm
+ * epoch to the next (or is negative), from what V8 keeps across a collection rather than from
+ * what the step allocates. So the warm epochs are also watched by V8's sampling heap profiler,
+ * which records allocations themselves, one every SAMPLE_BYTES on average, those of objects
+ * collected later included; what this file's own measuring allocates (its epoch-end function
+ * and the inspector protocol) is left out (see heap-sampler.ts). Over epochs 6-10 of W1, in five
+ * runs, it counted 6.7-7.4 bytes a step. With it watching, the heap's growth in those epochs also
+ * stayed at 6-10 bytes a step, where the benchmark's runs without it had seen 8-199.
  */
 import { GCProfiler, getHeapSpaceStatistics } from 'node:v8';
-import { fit } from '../src/index.js';
+import { fit, type EpochEvent } from '../src/index.js';
 import { loadMnistFiles } from '../cli/mnist-files.js';
 import { emit, readSpec, runChild, startOrSkip } from './measure.js';
 import { setUpGlassbox } from './glassbox-setup.js';
+import { HeapSampler } from './heap-sampler.js';
+import { FIRST_WARM_EPOCH } from './report.js';
 
 export interface MemoryEpoch {
   epoch: number;
@@ -45,6 +56,19 @@ export interface MemoryEpoch {
   rss: number;
 }
 
+/** Allocation over the warm epochs, from V8's sampling heap profiler (see the file's comment). */
+export interface SampledAllocation {
+  /** The epochs watched: from the end of epoch firstEpoch − 1 to the end of lastEpoch. */
+  firstEpoch: number;
+  lastEpoch: number;
+  /** Estimated bytes the training allocated meanwhile, objects collected since included. */
+  bytes: number;
+  /** Estimated bytes this file's own measuring allocated meanwhile, left out of `bytes`. */
+  measuringBytes: number;
+  /** The profiler's mean interval between samples, in bytes. */
+  sampleBytes: number;
+}
+
 export interface MemoryResult {
   system: 'glassbox';
   kind: 'memory';
@@ -55,7 +79,12 @@ export interface MemoryResult {
   peakRss: number;
   /** Batches per epoch, to turn an epoch's allocation into bytes per step. */
   batchesPerEpoch: number;
+  /** Absent from records made before it was measured. */
+  sampledAllocation?: SampledAllocation;
 }
+
+/** The sampling heap profiler's mean interval between samples, in bytes. */
+const SAMPLE_BYTES = 128;
 
 runChild(async () => {
   const spec = readSpec(process.argv);
@@ -68,37 +97,45 @@ runChild(async () => {
   const train = loadMnistFiles(spec.mnist.trainImages, spec.mnist.trainLabels, backend);
 
   const epochs: MemoryEpoch[] = [];
+  const sampler = new HeapSampler(SAMPLE_BYTES, 'measureEpochEnd');
+  let sampledAllocation: SampledAllocation | undefined;
   // Started after each forced collection and stopped before the next, so that it counts only
   // the collections V8 ran by itself during the epoch.
   const profiler = new GCProfiler();
+  // Named, so that the heap sampler can tell what it allocates from what training does.
+  function measureEpochEnd(event: EpochEvent): void {
+    const heapBeforeCollection = process.memoryUsage().heapUsed;
+    // What is read from here on allocates ordinary objects only, which leaves the code space
+    // as it was; after the collection the heap is read last, so that its baseline for the
+    // next epoch includes what the reading allocated.
+    const codeBeforeCollection = codeSpaceBytes();
+    const collections = profiler.stop().statistics.length;
+    if (event.epoch === FIRST_WARM_EPOCH - 1) sampler.start();
+    if (event.epoch === spec.epochs && sampler.running) {
+      sampledAllocation = { firstEpoch: FIRST_WARM_EPOCH, lastEpoch: event.epoch, sampleBytes: SAMPLE_BYTES, ...sampler.stop() };
+    }
+    collect!();
+    const codeAfterCollection = codeSpaceBytes();
+    const backendBytes = (backend as { usedBytes?: () => number }).usedBytes?.();
+    const usage = process.memoryUsage();
+    epochs.push({
+      epoch: event.epoch, seconds: event.seconds, heapBeforeCollection,
+      heapAfterCollection: usage.heapUsed, codeBeforeCollection, codeAfterCollection, collections,
+      backendBytes, rss: usage.rss,
+    });
+    profiler.start();
+  }
   collect();
   profiler.start();
   await fit(network, train, {
-    loss, optimizer, epochs: spec.epochs, batchSize: spec.workload.batchSize,
-    onEpoch: (event) => {
-      const heapBeforeCollection = process.memoryUsage().heapUsed;
-      // What is read from here on allocates ordinary objects only, which leaves the code space
-      // as it was; after the collection the heap is read last, so that its baseline for the
-      // next epoch includes what the reading allocated.
-      const codeBeforeCollection = codeSpaceBytes();
-      const collections = profiler.stop().statistics.length;
-      collect();
-      const codeAfterCollection = codeSpaceBytes();
-      const backendBytes = (backend as { usedBytes?: () => number }).usedBytes?.();
-      const usage = process.memoryUsage();
-      epochs.push({
-        epoch: event.epoch, seconds: event.seconds, heapBeforeCollection,
-        heapAfterCollection: usage.heapUsed, codeBeforeCollection, codeAfterCollection, collections,
-        backendBytes, rss: usage.rss,
-      });
-      profiler.start();
-    },
+    loss, optimizer, epochs: spec.epochs, batchSize: spec.workload.batchSize, onEpoch: measureEpochEnd,
   });
   profiler.stop();
   const result: MemoryResult = {
     system: 'glassbox', kind: 'memory', label, workload: spec.workload.id, epochs,
     peakRss: process.resourceUsage().maxRSS * 1024,
     batchesPerEpoch: Math.ceil(train.length / spec.workload.batchSize),
+    sampledAllocation,
   };
   emit(result);
 });

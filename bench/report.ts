@@ -321,7 +321,7 @@ export function epochBytesPerStep(memory: MemoryResult, i: number): number | und
   return (epoch.heapBeforeCollection - previous.heapAfterCollection - code) / memory.batchesPerEpoch;
 }
 
-/** The epochs (from FIRST_WARM_EPOCH, without a V8 collection) that bytesPerStep takes. */
+/** The epochs (from FIRST_WARM_EPOCH, without a V8 collection) that heapGrowthPerStep takes. */
 export function warmEpochs(memory: MemoryResult): number[] {
   const epochs: number[] = [];
   memory.epochs.forEach((e, i) => {
@@ -337,16 +337,26 @@ function spanOf(epochs: readonly number[]): string {
 }
 
 /**
- * Bytes a training step allocates once warmed up: the median of epochBytesPerStep over the
- * warm epochs; undefined when there are none.
+ * The heap's growth per step between collections once warmed up: the median of
+ * epochBytesPerStep over the warm epochs; undefined when there are none.
  */
-export function bytesPerStep(memory: MemoryResult): number | undefined {
+export function heapGrowthPerStep(memory: MemoryResult): number | undefined {
   const perStep: number[] = [];
   memory.epochs.forEach((e, i) => {
     const bytes = e.epoch >= FIRST_WARM_EPOCH ? epochBytesPerStep(memory, i) : undefined;
     if (bytes !== undefined) perStep.push(bytes);
   });
   return perStep.length === 0 ? undefined : median(perStep);
+}
+
+/**
+ * Bytes a training step allocates once warmed up, from V8's sampling heap profiler over the warm
+ * epochs (see glassbox-memory.ts); undefined in records made before it was measured.
+ */
+export function sampledBytesPerStep(memory: MemoryResult): number | undefined {
+  const sampled = memory.sampledAllocation;
+  if (sampled === undefined) return undefined;
+  return sampled.bytes / ((sampled.lastEpoch - sampled.firstEpoch + 1) * memory.batchesPerEpoch);
 }
 
 function memoryGoals(memory: BenchRecord['memory']): Goal[] {
@@ -357,19 +367,30 @@ function memoryGoals(memory: BenchRecord['memory']): Goal[] {
     return [{ goal: rss, measured: why, met: undefined, gap: '' }, { goal: flat, measured: why, met: undefined, gap: '' }];
   }
   const mb = memory.peakRss / 1e6;
-  const perStep = bytesPerStep(memory);
-  const heaps = memory.epochs.map((e) => (e.heapAfterCollection / 1e6).toFixed(2)).join(', ');
-  const flatGoal = perStep === undefined
-    ? {
-      goal: flat,
-      measured: `no epoch from ${FIRST_WARM_EPOCH} on without a V8 collection; see the heap figures`,
-      met: undefined,
-      gap: '',
-    }
+  const heaps = `heap after each epoch ${memory.epochs.map((e) => (e.heapAfterCollection / 1e6).toFixed(2)).join(', ')} MB`;
+  const growth = heapGrowthPerStep(memory);
+  const sampled = sampledBytesPerStep(memory);
+  // The allocation the sampling profiler counted, where it ran (the heap's growth between
+  // collections swings by about 200 bytes a step without it: see glassbox-memory.ts); else that
+  // growth.
+  const perStep = sampled ?? growth;
+  let measured: string;
+  if (sampled !== undefined) {
+    const { firstEpoch, lastEpoch } = memory.sampledAllocation!;
+    measured = `${sampled.toFixed(1)} bytes/step (V8's sampling heap profiler over epochs ${firstEpoch}–${lastEpoch}, ` +
+      `objects collected since included, the measuring left out; the heap's growth between collections: ` +
+      `${growth === undefined ? 'not measured' : `median ${growth.toFixed(0)} bytes/step`}); ${heaps}`;
+  } else if (growth !== undefined) {
+    measured = `${growth.toFixed(0)} bytes/step (median of epochs ${spanOf(warmEpochs(memory))}, ` +
+      `V8's compiled code left out); ${heaps}`;
+  } else {
+    measured = `no epoch from ${FIRST_WARM_EPOCH} on without a V8 collection; see the heap figures`;
+  }
+  const flatGoal: Goal = perStep === undefined
+    ? { goal: flat, measured, met: undefined, gap: '' }
     : {
       goal: flat,
-      measured: `${perStep.toFixed(0)} bytes/step (median of epochs ${spanOf(warmEpochs(memory))}, ` +
-        `V8's compiled code left out); heap after each epoch ${heaps} MB`,
+      measured,
       met: perStep <= 16,
       gap: perStep <= 16 ? '' : `${((perStep * memory.batchesPerEpoch) / 1e3).toFixed(0)} kB per epoch to remove`,
     };
@@ -413,7 +434,13 @@ export function formatMemory(memory: BenchRecord['memory']): string {
     '',
     `Allocated per step: what the epoch added to the heap between the previous epoch's forced collection ` +
       `and its own, per batch, V8's code space (compiled code, which warm-up adds to for epochs) left out; ` +
-      `– where V8 collected during the epoch. The goal takes the median from epoch ${FIRST_WARM_EPOCH} on.`,
+      `– where V8 collected during the epoch.` +
+      (memory.sampledAllocation === undefined
+        ? ` The goal takes the median from epoch ${FIRST_WARM_EPOCH} on.`
+        : ` The goal takes what V8's sampling heap profiler counted over epochs ${memory.sampledAllocation.firstEpoch}–` +
+          `${memory.sampledAllocation.lastEpoch}: ${sampledBytesPerStep(memory)!.toFixed(1)} bytes a step ` +
+          `(${(memory.sampledAllocation.bytes / 1e3).toFixed(1)} kB in all; the measuring itself allocated ` +
+          `${(memory.sampledAllocation.measuringBytes / 1e3).toFixed(1)} kB more, left out).`),
   );
   return lines.join('\n');
 }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { examplesWithinBudget, median, type ChildResult } from '../../bench/measure.js';
 import {
-  bytesPerStep, epochBytesPerStep, evaluateGoals, FIRST_WARM_EPOCH, formatMemory, formatNumber, formatReport,
+  heapGrowthPerStep, epochBytesPerStep, evaluateGoals, FIRST_WARM_EPOCH, formatMemory, formatNumber, formatReport,
   formatTable, formatTableNotes, parseChosenBackend, parseMatmulRates, warmEpochs, type BenchRecord, type Column,
 } from '../../bench/report.js';
 import type { MemoryResult } from '../../bench/glassbox-memory.js';
@@ -79,11 +79,11 @@ const warmUp: Array<[number, number, number]> = [
   [9e6, 5e6, 0], [5e6 + 400_000, 5e6, 0], [5e6 + 200_000, 5e6, 0], [5e6 + 80_000, 5e6, 0], [5e6 + 60_000, 5e6, 0],
 ];
 
-test('bytesPerStep(memory) is the median of what each epoch from FIRST_WARM_EPOCH added to the heap, per batch', () => {
+test('heapGrowthPerStep(memory) is the median of what each epoch from FIRST_WARM_EPOCH added to the heap, per batch', () => {
   assert.equal(FIRST_WARM_EPOCH, 6);
   // Epochs 6, 7 and 8 add 2,000, 9,000 and 4,000 bytes to the 5e6 left by the one before: 4 a step.
   const memory = memoryRun([...warmUp, [5e6 + 2000, 5e6, 0], [5e6 + 9000, 5e6, 0], [5e6 + 4000, 5e6, 0]]);
-  assert.equal(bytesPerStep(memory), 4);
+  assert.equal(heapGrowthPerStep(memory), 4);
   assert.deepEqual(warmEpochs(memory), [6, 7, 8]);
   assert.equal(epochBytesPerStep(memory, 1), 400);
 });
@@ -98,17 +98,17 @@ function withCode(
   ]));
 }
 
-test('bytesPerStep(memory) leaves out what V8\'s code space grew by', () => {
+test('heapGrowthPerStep(memory) leaves out what V8\'s code space grew by', () => {
   // Epoch 6 adds 131,000 bytes, 130,000 of them compiled code that the collection then frees.
-  assert.equal(bytesPerStep(withCode([...warmUp, [5e6 + 131_000, 5e6, 0]], [[6, 1.13e6]])), 1);
+  assert.equal(heapGrowthPerStep(withCode([...warmUp, [5e6 + 131_000, 5e6, 0]], [[6, 1.13e6]])), 1);
 });
 
-test('bytesPerStep(memory) ignores epochs in which V8 collected, and is undefined without any warm epoch', () => {
+test('heapGrowthPerStep(memory) ignores epochs in which V8 collected, and is undefined without any warm epoch', () => {
   const memory = memoryRun([...warmUp, [5e6 + 8000, 5e6, 0], [5e6 + 100, 5e6, 2]]);
-  assert.equal(bytesPerStep(memory), 8);
+  assert.equal(heapGrowthPerStep(memory), 8);
   assert.deepEqual(warmEpochs(memory), [6]);
-  assert.equal(bytesPerStep(memoryRun([...warmUp, [5e6 + 100, 5e6, 1]])), undefined);
-  assert.equal(bytesPerStep(memoryRun(warmUp)), undefined);
+  assert.equal(heapGrowthPerStep(memoryRun([...warmUp, [5e6 + 100, 5e6, 1]])), undefined);
+  assert.equal(heapGrowthPerStep(memoryRun(warmUp)), undefined);
 });
 
 const columns: Column[] = [
@@ -167,6 +167,28 @@ test('evaluateGoals(record) judges allocation per step on the warm epochs, and n
   const busyGoal = evaluateGoals({ ...record(), memory: busy }).find(perStep);
   assert.equal(busyGoal?.met, false);
   assert.match(busyGoal?.measured ?? '', /^25 bytes\/step \(median of epochs 6–7,/);
+});
+
+test('evaluateGoals(record) judges allocation per step on what the sampling heap profiler counted, where it ran', () => {
+  // The heap grew by 190 bytes a step in two of three warm epochs, while the profiler counted
+  // 35,000 bytes over epochs 6-10 of 1,000 batches: 7 a step, under the goal of 16.
+  const memory: MemoryResult = {
+    ...memoryRun([...warmUp, [5e6 + 190_000, 5e6, 0], [5e6 + 8000, 5e6, 0], [5e6 + 190_000, 5e6, 0]]),
+    sampledAllocation: { firstEpoch: 6, lastEpoch: 10, bytes: 35_000, measuringBytes: 120_000, sampleBytes: 128 },
+  };
+  const perStep = (goal: { goal: string }) => goal.goal.startsWith('training W1: nothing allocated per step');
+  const flat = evaluateGoals({ ...record(), memory }).find(perStep);
+  assert.equal(flat?.met, true);
+  assert.match(
+    flat?.measured ?? '',
+    /^7\.0 bytes\/step \(V8's sampling heap profiler over epochs 6–10, .*median 190 bytes\/step\); heap after each epoch/,
+  );
+  assert.match(formatMemory(memory), /sampling heap profiler counted over epochs 6–10: 7\.0 bytes a step \(35\.0 kB in all; the measuring itself allocated 120\.0 kB more, left out\)/);
+  // 100,000 bytes over the five epochs: 20 a step, over the goal, whatever the heap's growth.
+  const busy: MemoryResult = { ...memory, sampledAllocation: { ...memory.sampledAllocation!, bytes: 100_000 } };
+  const busyGoal = evaluateGoals({ ...record(), memory: busy }).find(perStep);
+  assert.equal(busyGoal?.met, false);
+  assert.equal(busyGoal?.gap, '20 kB per epoch to remove');
 });
 
 test('evaluateGoals(record) compares the fastest Glassbox column with each peer from the same run', () => {
