@@ -24,8 +24,8 @@
  * what the step allocates. So the warm epochs are also watched by V8's sampling heap profiler,
  * which records allocations themselves, one every SAMPLE_BYTES on average, those of objects
  * collected later included; what this file's own measuring allocates (its epoch-end function
- * and the inspector protocol) is left out (see heap-sampler.ts). Over epochs 6-10 of W1, in five
- * runs, it counted 6.7-7.4 bytes a step. With it watching, the heap's growth in those epochs also
+ * and the inspector protocol) is left out (see heap-sampler.ts). Over epochs 6-10 of W1, in seven
+ * runs, it counted 5.9-7.6 bytes a step. With it watching, the heap's growth in those epochs also
  * stayed at 6-10 bytes a step, where the benchmark's runs without it had seen 8-199.
  */
 import { GCProfiler, getHeapSpaceStatistics } from 'node:v8';
@@ -110,10 +110,10 @@ runChild(async () => {
     // next epoch includes what the reading allocated.
     const codeBeforeCollection = codeSpaceBytes();
     const collections = profiler.stop().statistics.length;
+    // Started before the collection, so that what the start leaves behind is in the next
+    // epoch's baseline; stopped after the last figures are read, so that the profile it hands
+    // back (hundreds of kilobytes) is in none of them.
     if (event.epoch === FIRST_WARM_EPOCH - 1) sampler.start();
-    if (event.epoch === spec.epochs && sampler.running) {
-      sampledAllocation = { firstEpoch: FIRST_WARM_EPOCH, lastEpoch: event.epoch, sampleBytes: SAMPLE_BYTES, ...sampler.stop() };
-    }
     collect!();
     const codeAfterCollection = codeSpaceBytes();
     const backendBytes = (backend as { usedBytes?: () => number }).usedBytes?.();
@@ -123,6 +123,9 @@ runChild(async () => {
       heapAfterCollection: usage.heapUsed, codeBeforeCollection, codeAfterCollection, collections,
       backendBytes, rss: usage.rss,
     });
+    if (event.epoch === spec.epochs && sampler.running) {
+      sampledAllocation = { firstEpoch: FIRST_WARM_EPOCH, lastEpoch: event.epoch, sampleBytes: SAMPLE_BYTES, ...sampler.stop() };
+    }
     profiler.start();
   }
   collect();
