@@ -607,14 +607,14 @@ function runStrips(
       case 11: // GATHER: images B[first .. end) of N bytes from A into rows of OUT
         kernels.gatherPixels(job[3] + first * n * 4, job[4], job[5] + first * 4, end - first, n);
         break;
-      case 13: // DOT: neurons [first, end) of one row x (A) times B transposed, into OUT
-        kernels.matmulDot(job[3] + first * 4, job[4], job[5] + first * k * 4, 1, end - first, k, accumulate);
-        break;
       case 12: // PING: M round trips, answering each odd number in OUT with the next one
         for (let trip = 0; trip < m; trip++) {
           while (Atomics.load(job, 3) !== 2 * trip + 1) {}
           Atomics.store(job, 3, 2 * trip + 2);
         }
+        break;
+      case 13: // DOT: neurons [first, end) of one row x (A) times B transposed, into OUT
+        kernels.matmulDot(job[3] + first * 4, job[4], job[5] + first * k * 4, 1, end - first, k, accumulate);
         break;
     }
     Atomics.add(job, 2, 1); // DONE
