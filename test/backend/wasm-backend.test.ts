@@ -188,7 +188,7 @@ test('sgdStep and deskew give the same bits on 1 and 2 threads (the threads shar
 interface Pool {
   probeCores(): number;
   readonly farCores: boolean;
-  decide(site: number, work: number, product?: boolean): boolean;
+  decide(site: number, work: number, product?: boolean, evenWhenFar?: boolean): boolean;
   finish(): void;
   far: boolean;
   probeDue: boolean;
@@ -226,6 +226,13 @@ test('while the cores are far apart, products below 2^24 multiply-adds and other
   assert.equal(pool.decide(ROWS, 5.1e7, true), true);
   pool.finish();
   assert.equal(pool.decide(SGD, 401_408), true);
+  pool.finish();
+  // One digit through 784 → 128 (the dot site) is judged as near cores are: its first call goes
+  // shared, to be timed; asked without the exemption, the same call stays alone.
+  const DOT = 10;
+  assert.equal(pool.decide(DOT, 100_352, true), false);
+  pool.finish();
+  assert.equal(pool.decide(DOT, 100_352, true, true), true);
   pool.finish();
   // Once a second has passed, the calls kept alone read the clock (once in 1,024) and ask for a
   // new probe, which the next call runs.

@@ -252,11 +252,11 @@ export class KernelThreads {
    * aside for a time slice now and then, often in the middle of a strip. The first calls
    * alternate, to time both ways, and then two calls in EXPLORE_FIRST go the other way, so that
    * the choice follows a machine that got busier or quieter (less and less often while the other
-   * way stays slower).
+   * way stays slower). `evenWhenFar` exempts a call from the far-cores rule (see FAR_PRODUCT_WORK).
    */
-  decide(site: number, work: number, product = false): boolean {
+  decide(site: number, work: number, product = false, evenWhenFar = false): boolean {
     if (this.probeDue) this.probeCores();
-    if (this.far && work < (product ? FAR_PRODUCT_WORK : FAR_ELEMENTS)) {
+    if (this.far && !evenWhenFar && work < (product ? FAR_PRODUCT_WORK : FAR_ELEMENTS)) {
       // No call is timed meanwhile, so the clock is read here, every so many calls, for the
       // next probe.
       this.decided = -1;
@@ -448,6 +448,11 @@ const FAR_ROUND_TRIP_MILLISECONDS = 280e-6;
  * and SGD steps (100,000 weights) are better alone in a spell, and W4 (784-512-512-10, batch 128),
  * whose products (33 and 51 million) still gained 1.7× shared, and whose SGD steps and transposes
  * over 262,144 and 401,408 values were better shared too (an epoch took 7% longer without).
+ * One digit through a layer is exempt (decide's `evenWhenFar`): the worker keeps its part of the
+ * weights in its own cache from call to call, and only the digit and the sums cross between the
+ * cores. 784 → 128 for one digit, in a spell (round trips 307-338 ns, four rounds of 9 × 500
+ * calls): 3.5-5.4 µs shared against 5.2-7.3 alone; with the cores near, 3.6 against 5.6 (means
+ * of 374 rounds, scratch-tmp/fardot.mts, 2026-11-24).
  */
 const FAR_PRODUCT_WORK = 1 << 24;
 const FAR_ELEMENTS = 1 << 18;

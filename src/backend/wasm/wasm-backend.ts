@@ -296,9 +296,10 @@ export class WasmBackend implements Backend {
     }
     const work = m * n * k;
     if ((m <= DOT_ROWS || (n <= this.narrow && work < THREADED_WORK)) && !transposeA && transposeB) {
-      // One row (a digit through a layer) may share its neurons with the workers.
+      // One row (a digit through a layer) may share its neurons with the workers, even while the
+      // cores are far apart (see FAR_PRODUCT_WORK in kernel-threads.ts).
       const pool = m === 1 && work >= THREADED_DOT ? this.pool : undefined;
-      if (pool?.decide(DOT, work, true)) {
+      if (pool?.decide(DOT, work, true, true)) {
         pool.matmulDot(this.kernels, address(out), address(a), address(b), n, k, accumulate, this.scratch);
       } else {
         this.kernels.matmulDot(address(out), address(a), address(b), m, n, k, accumulate);
