@@ -97,7 +97,8 @@ runChild(async () => {
   const train = loadMnistFiles(spec.mnist.trainImages, spec.mnist.trainLabels, backend);
 
   const epochs: MemoryEpoch[] = [];
-  const sampler = new HeapSampler(SAMPLE_BYTES, 'measureEpochEnd');
+  // measureEpochEnd (below, hoisted) by its own name, which a rename or the bundler carries along.
+  const sampler = new HeapSampler(SAMPLE_BYTES, measureEpochEnd.name);
   let sampledAllocation: SampledAllocation | undefined;
   // Started after each forced collection and stopped before the next, so that it counts only
   // the collections V8 ran by itself during the epoch.

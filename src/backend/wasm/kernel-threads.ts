@@ -250,9 +250,9 @@ export class KernelThreads {
    * worker costs microseconds, a worker reads from its own caches what the main thread just
    * wrote, and when other programs keep the machine busy the operating system sets a worker
    * aside for a time slice now and then, often in the middle of a strip. The first calls
-   * alternate, to time both ways, and then two calls in EXPLORE_FIRST go the other way, so that
-   * the choice follows a machine that got busier or quieter (less and less often while the other
-   * way stays slower). `evenWhenFar` exempts a call from the far-cores rule (see FAR_PRODUCT_WORK).
+   * alternate, to time both ways, and then, after EXPLORE_FIRST calls, EXPLORE_CALLS go the other
+   * way, so that the choice follows a machine that got busier or quieter (less and less often
+   * while the other way stays slower). `evenWhenFar` exempts a call from the far-cores rule (see FAR_PRODUCT_WORK).
    */
   decide(site: number, work: number, product = false, evenWhenFar = false): boolean {
     if (this.probeDue) this.probeCores();
