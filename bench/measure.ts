@@ -32,6 +32,12 @@ export interface ChildSpec {
   budgetSeconds: number;
   /** Digits in the warm-up pass, which also measures the speed for the budget. */
   warmupExamples: number;
+  /**
+   * Epochs trained after the warm-up pass and before the measured ones, each as long as a
+   * measured epoch, not timed: V8 compiles functions that run once a step only after hundreds
+   * of steps, and PyTorch's first epochs run slower too (see measureEpochs).
+   */
+  settlingEpochs: number;
   /** After training, run W3: the whole test set in one call, then single digits. */
   inference: boolean;
   /** W3: timed calls on the 10,000 test digits. */
@@ -127,8 +133,14 @@ export function examplesWithinBudget(
 
 /**
  * The training measurement every JavaScript child shares: a warm-up epoch on the first
- * `warmupExamples` digits (JIT, caches, and the speed the budget needs), then `spec.epochs`
- * measured epochs, each scaled to `total` digits when the budget cut it short.
+ * `warmupExamples` digits (JIT, caches, and the speed the budget needs), `spec.settlingEpochs`
+ * untimed epochs as long as the measured ones, then `spec.epochs` measured epochs, each scaled to
+ * `total` digits when the budget cut it short. The settling epoch is there because a short
+ * warm-up does not reach the steady state users train in: V8 compiles the functions that run
+ * once a step (fit's loop, the layers, the backend's wrappers) with TurboFan only after several
+ * hundred steps, on a background thread that takes a core from two-thread training, and
+ * PyTorch's first epoch after the warm-up is slower too (W1 on 2 threads, 2026-11-24 22:15:
+ * 0.522 s, then 0.427 and 0.425).
  * `trainEpoch(examples)` trains one shuffled epoch on the first `examples` digits and returns its
  * seconds.
  */
@@ -139,6 +151,7 @@ export async function measureEpochs(
   const warmup = Math.min(total, Math.ceil(spec.warmupExamples / batchSize) * batchSize);
   const warmupSeconds = await trainEpoch(warmup);
   const examples = examplesWithinBudget(warmupSeconds / warmup, spec.budgetSeconds, batchSize, total);
+  for (let epoch = 0; epoch < spec.settlingEpochs; epoch++) await trainEpoch(examples);
   const epochSeconds: number[] = [];
   for (let epoch = 0; epoch < spec.epochs; epoch++) {
     epochSeconds.push((await trainEpoch(examples)) * (total / examples));

@@ -165,6 +165,9 @@ def main():
     warmup = min(total, -(-spec["warmupExamples"] // batch_size) * batch_size)
     warmup_seconds = train_epoch(warmup)
     examples = examples_within_budget(warmup_seconds / warmup, spec["budgetSeconds"], batch_size, total)
+    # Untimed epochs as long as the measured ones, as in measure.ts's measureEpochs.
+    for _ in range(spec["settlingEpochs"]):
+        train_epoch(examples)
     epoch_seconds = [train_epoch(examples) * total / examples for _ in range(spec["epochs"])]
 
     def probabilities(inputs):

@@ -178,6 +178,14 @@ export function formatTableNotes(record: BenchRecord): string[] {
   const notes = [
     '"ours" is the fastest Glassbox wasm column on that row. Times are medians; lower is better.',
   ];
+  const { epochs, warmupExamples, settlingEpochs } = record.settings;
+  if (typeof epochs === 'number' && typeof warmupExamples === 'number' && typeof settlingEpochs === 'number') {
+    notes.push(
+      `Each training time is the median of ${epochs} measured epochs, after a warm-up on ` +
+        `${warmupExamples.toLocaleString('en-US')} digits and ${settlingEpochs} untimed ` +
+        `epoch${settlingEpochs === 1 ? '' : 's'} as long as a measured one, the same for every system.`,
+    );
+  }
   const cells = Object.values(record.cells).flatMap((byWorkload) => Object.values(byWorkload));
   if (cells.some((c) => !isSkip(c) && onBusyMachine(c))) {
     notes.push(

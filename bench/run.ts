@@ -36,9 +36,9 @@ another; prints one table and records it in bench/results/ (<date>.json and late
 Options:
   --workloads LIST   which of W1,W2,W3,W4 (default all; W3 runs inside W1's process)
   --systems LIST     which of glassbox,tfjs,torch (default all)
-  --epochs N         measured epochs per workload, after a warm-up (default 3)
+  --epochs N         measured epochs per workload, after a warm-up and one untimed epoch (default 3)
   --budget SECONDS   longest measured epoch; slower systems train on a slice and scale (default 15)
-  --quick            1 epoch, 3 s budget, fewer inference calls, no memory or kernel runs
+  --quick            1 epoch, no untimed one, 3 s budget, fewer inference calls, no memory or kernel runs
                      (neither bench/kernels.ts nor bench/kernels-browser.ts, Chromium's)
   --wait-quiet SECONDS
                      on a shared machine: before each measurement wait up to this long for
@@ -78,6 +78,8 @@ const wanted = new Set(listFlag('workloads', flags.workloads!, ['W1', 'W2', 'W3'
 const systems = new Set(listFlag('systems', flags.systems!, ['glassbox', 'tfjs', 'torch']));
 const epochs = wholeNumberFlag('epochs', flags.epochs, quick ? 1 : 3);
 const budgetSeconds = wholeNumberFlag('budget', flags.budget, quick ? 3 : 15);
+const warmupExamples = quick ? 640 : 1280;
+const settlingEpochs = quick ? 0 : 1;
 const waitQuiet = wholeNumberFlag('wait-quiet', flags['wait-quiet'], 0);
 
 const columns: Column[] = [
@@ -104,7 +106,7 @@ async function main(): Promise<void> {
     machine: {},
     settings: {
       command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
-      epochs, budgetSeconds, workloads: [...wanted], systems: [...systems],
+      epochs, budgetSeconds, warmupExamples, settlingEpochs, workloads: [...wanted], systems: [...systems],
     },
     columns,
     cells: {},
@@ -162,7 +164,7 @@ async function main(): Promise<void> {
 
   record.machine = machine(loadBefore);
   if (!systems.has('torch')) notes.push('PyTorch was not asked for (--systems).');
-  if (quick) notes.push('Quick run (--quick): one measured epoch, 3 s budget; figures are rough.');
+  if (quick) notes.push('Quick run (--quick): one measured epoch right after a short warm-up, 3 s budget; figures are rough.');
   const table = formatTable(record);
   console.log(`\n${table}\n`);
   for (const note of [...formatTableNotes(record), ...notes]) console.log(`- ${note}`);
@@ -178,7 +180,8 @@ function childSpec(column: Column, workload: WorkloadId, mnist: MnistPaths): Chi
     workload: trainingWorkloads[workload],
     epochs,
     budgetSeconds,
-    warmupExamples: quick ? 640 : 1280,
+    warmupExamples,
+    settlingEpochs,
     inference: workload === 'W1' && wanted.has('W3'),
     batchCalls: quick ? 5 : 20,
     singleBlockCalls: quick ? 100 : 200,

@@ -227,6 +227,19 @@ test('formatTable(record) marks with ‡ a measurement on two threads while the 
   assert.ok(!formatTableNotes(record()).some((note) => note.startsWith('‡')));
 });
 
+test('formatTableNotes(record) says how the epochs were measured when the settings tell it', () => {
+  const measured = record();
+  measured.settings = { epochs: 3, warmupExamples: 1280, settlingEpochs: 1 };
+  const note = formatTableNotes(measured).find((line) => line.startsWith('Each training time'));
+  assert.equal(
+    note,
+    'Each training time is the median of 3 measured epochs, after a warm-up on 1,280 digits and 1 untimed ' +
+      'epoch as long as a measured one, the same for every system.',
+  );
+  // Records from before the settling epoch carry no such settings: no note, rather than a wrong one.
+  assert.ok(!formatTableNotes(record()).some((line) => line.startsWith('Each training time')));
+});
+
 // What bench/kernels-browser.ts prints: the build createWasmBackend chose, and both builds' rows.
 const chromiumOutput = [
   'Chromium 156.0.8078.79 (headless), one thread; createWasmBackend() chose wasm-relaxed; median of 15 timings',
