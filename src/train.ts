@@ -189,6 +189,11 @@ class BatchRunner {
   private readonly labels: Int32Array;
   private readonly guesses: Int32Array;
   private x: Tensor | undefined;
+  /**
+   * The next batch's inputs, which the dataset may be filling in the background meanwhile (see
+   * Dataset.fillBatchAhead); x and it trade places from batch to batch.
+   */
+  private nextX: Tensor | undefined;
   private target: Tensor | undefined;
   private epoch = 0;
   private started = 0;
@@ -263,6 +268,17 @@ class BatchRunner {
       const target = this.target;
       data.fillBatch(this.order, start, x, target, labels, backend);
       const output = network.forward(x, true, options.loss);
+      // The next batch's inputs can start now, into the other buffer: x stays this batch's until
+      // its weight gradient is computed. On 2 threads a worker gathers them while this thread
+      // computes the loss and the last layers' gradients.
+      const ahead = data.fillBatchAhead !== undefined && batch + 1 < this.batches;
+      if (ahead) {
+        const nextRows = Math.min(batchSize, data.length - start - batchSize);
+        const nextX = this.nextX?.rows === nextRows ? this.nextX : reuseTensor(backend, this.nextX, [nextRows, data.inputSize]);
+        data.fillBatchAhead!(this.order, start + batchSize, nextX, backend);
+        this.nextX = this.x;
+        this.x = nextX;
+      }
       network.lossInto(this.batchLoss, options.loss, target);
       const batchLoss = this.batchLoss[0];
       if (!Number.isFinite(batchLoss)) throw new DivergedError(this.epoch, batch + 1, batchLoss);

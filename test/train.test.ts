@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  createLoss, createOptimizer, DivergedError, ImageDataset, Random, evaluate, fit, Network, type EpochEvent, type BatchEvent,
+  createLoss, createOptimizer, createWasmBackend, DivergedError, ImageDataset, Random, evaluate, fit, Network,
+  type EpochEvent, type BatchEvent,
 } from '../src/index.js';
 import { blobDataset } from './helpers/blobs.js';
 
@@ -25,6 +26,40 @@ test('fit(network, data) with one seed gives bit-identical weights, with dropout
     a.network.params().forEach((p, i) => assert.deepEqual(p.value.data, b.network.params()[i].value.data));
     assert.notDeepEqual(a.network.params()[0].value.data, c.network.params()[0].value.data);
   }
+});
+
+test('fit(network, data) on 2 threads, each next batch gathered ahead by the worker, gives the bits it gives without', async () => {
+  const backend = await createWasmBackend({ threads: 2 });
+  // 330 images of 784 bytes in the backend's memory, mostly zeros as digits are: batches of 64
+  // are large enough to be gathered ahead, and the last batch (10) is smaller.
+  const examples = 330;
+  const floats = backend.alloc((examples * 784) / 4);
+  const pixels = new Uint8Array(floats.buffer, floats.byteOffset, examples * 784);
+  const random = new Random(3);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = random.next() < 0.2 ? Math.floor(random.next() * 256) : 0;
+  const labels = Uint8Array.from({ length: examples }, (_, i) => i % 10);
+  const images = new ImageDataset(pixels, labels, 784, 10, { backend, memory: floats });
+  const aheadCalls = [0];
+  const trainOnce = async (ahead: boolean) => {
+    // The same dataset without fillBatchAhead: fit then fills each batch when it comes to it.
+    const dataset = ahead ? images : Object.assign(Object.create(images), { fillBatchAhead: undefined });
+    const network = Network.perceptron([784, 32, 10], 'relu', 'softmax', { backend, seed: 8 });
+    const optimizer = createOptimizer(backend, 'momentum', { learningRate: 0.05, momentum: 0.9 });
+    await fit(network, dataset, { loss: createLoss('cross-entropy'), optimizer, epochs: 2, batchSize: 64 });
+    return network.params().map((p) => Float32Array.from(p.value.data));
+  };
+  const pixelsToFloatsAhead = backend.pixelsToFloatsAhead.bind(backend);
+  backend.pixelsToFloatsAhead = (...args) => {
+    aheadCalls[0]++;
+    pixelsToFloatsAhead(...args);
+  };
+  const withAhead = await trainOnce(true);
+  // Each epoch's six batches but its first are posted ahead, during the batch before.
+  assert.equal(aheadCalls[0], 2 * 5, 'batches posted ahead');
+  const without = await trainOnce(false);
+  assert.equal(aheadCalls[0], 10, 'no batch posted ahead without fillBatchAhead');
+  withAhead.forEach((values, i) => assert.deepEqual(values, without[i], `parameter ${i}`));
+  backend.dispose();
 });
 
 test('fit(network, data) learns and reports typed batch and epoch events', async () => {

@@ -278,6 +278,11 @@ export class ReferenceBackend implements Backend {
     }
   }
 
+  /** Checks the arguments, and leaves the work to the pixelsToFloats call that follows. */
+  pixelsToFloatsAhead(out: Tensor, pixels: Uint8Array, rows: Int32Array, first = 0): void {
+    checkPixels(out, pixels, rows, first);
+  }
+
   pixelsToFloats(out: Tensor, pixels: Uint8Array, rows?: Int32Array, first = 0): void {
     checkPixels(out, pixels, rows, first);
     if (rows === undefined) {

@@ -22,6 +22,12 @@ export interface Dataset {
   fillBatch(
     indices: Int32Array, start: number, x: Tensor, target: Tensor, labels: Int32Array, backend?: Backend,
   ): void;
+  /**
+   * Optional: says that fillBatch(indices, start, x, …, backend) comes next for this x, which
+   * nothing touches until then, so that the dataset may start filling x in the background
+   * (ImageDataset does, through backend.pixelsToFloatsAhead). The result is the same either way.
+   */
+  fillBatchAhead?(indices: Int32Array, start: number, x: Tensor, backend: Backend): void;
 }
 
 /** Writes one-hot rows: target[i, labels[i]] = 1, every other entry 0. */

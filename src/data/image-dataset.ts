@@ -135,6 +135,16 @@ export class ImageDataset implements Dataset {
   }
 
   /**
+   * Starts the gather fillBatch(indices, start, x, …, backend) will do, when it will be the one
+   * kernel call above (the pixels lie in that backend's memory): see Backend.pixelsToFloatsAhead.
+   */
+  fillBatchAhead(indices: Int32Array, start: number, x: Tensor, backend: Backend): void {
+    if (backend === this.backend && x.data instanceof Float32Array) {
+      backend.pixelsToFloatsAhead(x, this.pixels, indices, start);
+    }
+  }
+
+  /**
    * fillBatch through a backend: the batch's bytes are copied four at a time into memory the
    * backend lent, and its pixelsToFloats kernel scales them into x. Scaling in plain TypeScript
    * costs a lookup and a store per inked pixel; this, a copy of four bytes at a time and the

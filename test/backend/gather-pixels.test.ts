@@ -63,3 +63,61 @@ for (const backend of backends) {
     assert.throws(() => backend.pixelsToFloats(new Tensor([6], backend.alloc(6)), pixels, Int32Array.from([0])), RangeError);
   });
 }
+
+for (const backend of backends) {
+  test(`pixelsToFloatsAhead, then pixelsToFloats with the same arguments, gives what pixelsToFloats alone gives, with other work between (${label(backend)})`, () => {
+    // As training does: the next batch posted ahead after the forward pass, into the other of
+    // two buffers, then products (shared on 2 threads, which wait for the gather first) and a
+    // fresh allocation (which may reuse memory: it waits too), then the call that takes it.
+    const images = 300;
+    const width = 784;
+    const pixels = pixelsOn(backend, images, width, 5);
+    const order = Int32Array.from({ length: images }, (_, i) => (i * 61 + 7) % images);
+    const buffers = [0, 1].map(() => new Tensor([64, width], backend.alloc(64 * width).fill(7)));
+    const a = new Tensor([64, width], backend.alloc(64 * width).fill(0.5));
+    const b = new Tensor([128, width], backend.alloc(128 * width).fill(0.25));
+    const z = new Tensor([64, 128], backend.alloc(64 * 128));
+    for (let call = 0; call < 12; call++) {
+      const first = (call * 41) % (images - 64);
+      const out = buffers[call % 2];
+      backend.pixelsToFloatsAhead(out, pixels, order, first);
+      backend.matmul(z, a, b, false, true);
+      if (call % 3 === 0) backend.alloc(1000 + call);
+      backend.pixelsToFloats(out, pixels, order, first);
+      assert.deepEqual(Array.from(out.data), gathered(reference, pixels, width, order, first, 64), `call ${call}`);
+    }
+  });
+
+  test(`pixelsToFloats does its own work when it is not the call posted ahead (${label(backend)})`, () => {
+    const images = 200;
+    const width = 784;
+    const pixels = pixelsOn(backend, images, width, 9);
+    const order = Int32Array.from({ length: images }, (_, i) => (i * 37 + 3) % images);
+    const out = new Tensor([64, width], backend.alloc(64 * width));
+    const other = new Tensor([64, width], backend.alloc(64 * width));
+    // Other rows into the same place.
+    backend.pixelsToFloatsAhead(out, pixels, order, 0);
+    backend.pixelsToFloats(out, pixels, order, 1);
+    assert.deepEqual(Array.from(out.data), gathered(reference, pixels, width, order, 1, 64), 'other rows');
+    // The same rows into another place, then the call posted ahead, which no longer counts as done.
+    backend.pixelsToFloatsAhead(out, pixels, order, 100);
+    backend.pixelsToFloats(other, pixels, order, 100);
+    assert.deepEqual(Array.from(other.data), gathered(reference, pixels, width, order, 100, 64), 'another place');
+    out.data.fill(3);
+    backend.pixelsToFloats(out, pixels, order, 100);
+    assert.deepEqual(Array.from(out.data), gathered(reference, pixels, width, order, 100, 64), 'after another call');
+    // Another call first, then the call posted ahead, made from the same numbers in another
+    // array: it does its own work, and gets the same.
+    backend.pixelsToFloatsAhead(out, pixels, order, 50);
+    backend.pixelsToFloats(other, pixels, order.slice(), 20);
+    backend.pixelsToFloats(out, pixels, order.slice(), 50);
+    assert.deepEqual(Array.from(out.data), gathered(reference, pixels, width, order, 50, 64), 'a copy of the rows');
+  });
+
+  test(`pixelsToFloatsAhead refuses what pixelsToFloats refuses (${label(backend)})`, () => {
+    const pixels = pixelsOn(backend, 4, 3, 1);
+    const out = new Tensor([2, 3], backend.alloc(6));
+    assert.throws(() => backend.pixelsToFloatsAhead(out, pixels, Int32Array.from([0, 4])), /rows\[1\] is 4, but pixels hold 4 images of 3 bytes/);
+    assert.throws(() => backend.pixelsToFloatsAhead(out, pixels, Int32Array.from([0, 1]), 1), /rows must be an Int32Array holding 2 rows from 1/);
+  });
+}

@@ -251,6 +251,36 @@ test('while the cores are far apart, products below 2^24 multiply-adds and other
   backend.dispose();
 });
 
+test('on 2 threads, pixelsToFloatsAhead has the worker gather the batch while the main thread waits for nothing', async () => {
+  const backend = await createWasmBackend({ threads: 2 });
+  const pool = (backend as unknown as { pool: Pool }).pool;
+  const images = 500;
+  const width = 784;
+  const floats = backend.alloc((images * width) / 4);
+  const pixels = new Uint8Array(floats.buffer, floats.byteOffset, images * width);
+  for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 29) % 7 === 0 ? 0 : (i * 13) & 255;
+  const rows = Int32Array.from({ length: 64 }, (_, i) => (i * 149 + 11) % images);
+  const expected = tensorOn(reference, [64, width]);
+  reference.pixelsToFloats(expected, pixels, rows);
+  for (let round = 0; round < 3; round++) {
+    // As near cores leave it (in a spell of far ones the main thread gathers for itself).
+    pool.far = false;
+    pool.probeDue = false;
+    pool.probed[0] = performance.now();
+    const out = tensorOn(backend, [64, width]);
+    backend.pixelsToFloatsAhead(out, pixels, rows);
+    // No call into the backend from here: the values can only come from the worker.
+    const waitStarted = performance.now();
+    const sameAsExpected = (): boolean => out.data.every((v, i) => v === expected.data[i]);
+    while (!sameAsExpected()) {
+      assert.ok(performance.now() - waitStarted < 10_000, `round ${round}: the worker did not gather the batch`);
+    }
+    backend.pixelsToFloats(out, pixels, rows);
+    assertSameBits(out.data as Float32Array, expected.data as Float32Array, `round ${round}`);
+  }
+  backend.dispose();
+});
+
 test('one row times a transposed b, its neurons shared out between 2 threads, gives the bits 1 thread gives', async () => {
   const single = await createWasmBackend({ threads: 1 });
   const backend = await createWasmBackend({ threads: 2 });

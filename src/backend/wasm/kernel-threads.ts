@@ -51,6 +51,13 @@ export class KernelThreads {
   private readonly probed = new Float64Array([-Infinity]);
   private probeDue = true;
   private farCalls = 0;
+  /**
+   * Strips of the job posted ahead (see gatherPixelsAhead) that the main thread has not waited
+   * for yet (0: none), and the kernels and scratch with which it helps finish them (see settle).
+   */
+  private pendingStrips = 0;
+  private pendingKernels: KernelExports | undefined;
+  private pendingScratch = 0;
 
   private constructor(count: number, workers: WorkerHandle[], job: Int32Array, reals: Float64Array) {
     this.count = count;
@@ -178,11 +185,51 @@ export class KernelThreads {
     this.share(kernels, scratch, GATHER, count, 1, count);
   }
 
+  /**
+   * gatherPixels posted to the workers without waiting for it: the main thread goes on with its
+   * own work meanwhile (a training step's serial stretch, its last layers, while the worker
+   * gathers the next batch's images, which wait on the memory, not the processor). The next job,
+   * or settle(), waits for it first; until then nothing may read or write `out`.
+   */
+  gatherPixelsAhead(
+    kernels: KernelExports, out: number, pixels: number, rows: number, count: number, width: number, scratch: number,
+  ): void {
+    this.setProduct(out, pixels, rows, count, width, 0, false, false, false, 0);
+    const job = this.job;
+    job[UNITS] = count;
+    job[UNIT] = 1;
+    job[SIZE] = count;
+    const strips = Math.min(count, AHEAD_STRIPS);
+    this.post(GATHER, strips);
+    this.pendingStrips = strips;
+    this.pendingKernels = kernels;
+    this.pendingScratch = scratch;
+  }
+
+  /**
+   * Waits for the job posted ahead, if one is pending, running first the strips of it that no
+   * worker has claimed yet (a worker that is asleep, or set aside, then delays nothing). Every
+   * job's words are written only after this: a worker reads them again for each strip it claims.
+   */
+  settle(): void {
+    const strips = this.pendingStrips;
+    if (strips === 0) return;
+    this.pendingStrips = 0;
+    runStrips(this.pendingKernels!, this.job, this.reals, this.generation, this.pendingScratch);
+    this.await(DONE, strips);
+  }
+
+  /** Whether a job posted ahead may still be running (see settle). */
+  get pending(): boolean {
+    return this.pendingStrips !== 0;
+  }
+
   /** One SGD step over `count` parameters (see assembly/optimizers.as), shared out in strips. */
   sgdStep(
     kernels: KernelExports, value: number, grad: number, velocity: number, count: number,
     learningRate: number, momentum: number, nesterov: boolean, weightDecay: number, scratch: number,
   ): void {
+    this.settle();
     const job = this.job;
     job[OUT] = value;
     job[A] = grad;
@@ -200,6 +247,7 @@ export class KernelThreads {
     out: number, a: number, b: number, m: number, n: number, k: number,
     transposeA: boolean, transposeB: boolean, accumulate: boolean, packed: number,
   ): void {
+    this.settle();
     const job = this.job;
     job[OUT] = out;
     job[A] = a;
@@ -348,6 +396,7 @@ export class KernelThreads {
    * close again; decide() runs one about every PROBE_EVERY_MILLISECONDS.
    */
   probeCores(): number {
+    this.settle();
     const job = this.job;
     this.probeDue = false;
     job[M] = WAKING_ROUND_TRIPS + ROUND_TRIPS;
@@ -506,6 +555,11 @@ export const SOFTMAX_ROWS = 9;
 export type RowWiseKind = typeof ADD_ROW_VECTOR | typeof LEAKY_RELU | typeof SOFTMAX_ROWS;
 const TRANSPOSE = 10;
 const GATHER = 11;
+/**
+ * Strips of a gather posted ahead (see gatherPixelsAhead): a worker claims them one after
+ * another, and a main thread that needs the job slot before the worker is done takes the rest.
+ */
+const AHEAD_STRIPS = 4;
 /** A probe's round trips (see probeCores): M of them, the ball in OUT. */
 const PING = 12;
 /** Turns of a worker's spin between readings of the clock (see workerSource). */

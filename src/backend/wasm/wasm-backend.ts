@@ -241,6 +241,13 @@ export class WasmBackend implements Backend {
    */
   private gatherRows: Int32Array | undefined;
   /**
+   * The gather posted ahead, which the pool may still be running (see pixelsToFloatsAhead): its
+   * row numbers, in this memory (the worker reads them), and where the rest of its call pointed.
+   */
+  private aheadRows: Int32Array | undefined;
+  private readonly ahead = { out: -1, count: 0, width: 0, pixels: -1, pixelsLength: 0 };
+  // (ahead.out is −1 when no gather was posted ahead since the last pixelsToFloats.)
+  /**
    * Products of at most `smallWork` multiply-adds, or of at most `narrow` columns unless a is
    * mostly zeros (a last layer's 10 outputs), take matmul's small path: the module's own bounds
    * (assembly/matmul-small.as), which it applies inside matmul too.
@@ -271,7 +278,16 @@ export class WasmBackend implements Backend {
    * reaches 4 GiB) this returns an ordinary Float32Array, which kernels copy in and out.
    */
   alloc(length: number): Float32Array {
+    // Memory a collected tensor gave back may be handed out again: not while a gather posted
+    // ahead may still write to it (see pixelsToFloatsAhead).
+    this.pool?.settle();
     return this.heap.alloc(length) ?? new Float32Array(length);
+  }
+
+  /** heap.reserve, once no gather posted ahead can still write into what it hands out. */
+  private reserve(bytes: number): number {
+    this.pool?.settle();
+    return this.heap.reserve(bytes);
   }
 
   /** Stops the worker threads, if any; later products run on the calling thread alone. */
@@ -398,7 +414,7 @@ export class WasmBackend implements Backend {
     const bytes = this.kernels.matmulRowsPackedBytes(n, k);
     if (bytes > this.packedBytes) {
       if (this.packed >= 0) this.heap.release(this.packed);
-      this.packed = this.heap.reserve(bytes);
+      this.packed = this.reserve(bytes);
       this.packedBytes = this.packed < 0 ? 0 : bytes;
     }
     return this.packed;
@@ -408,7 +424,7 @@ export class WasmBackend implements Backend {
   private transposedFor(length: number): number {
     if (length * 4 > this.transposedBytes) {
       if (this.transposed >= 0) this.heap.release(this.transposed);
-      this.transposed = this.heap.reserve(length * 4);
+      this.transposed = this.reserve(length * 4);
       this.transposedBytes = this.transposed < 0 ? 0 : length * 4;
     }
     return this.transposed;
@@ -603,6 +619,14 @@ export class WasmBackend implements Backend {
 
   pixelsToFloats(out: Tensor, pixels: Uint8Array, rows?: Int32Array, first = 0): void {
     checkPixels(out, pixels, rows, first);
+    if (this.ahead.out >= 0) {
+      // The gather posted ahead is this one when it wrote the same images into the same place;
+      // it may be done already (any job since waited for it).
+      const done = rows !== undefined && this.isAhead(out, pixels, rows, first);
+      this.ahead.out = -1;
+      this.pool?.settle();
+      if (done) return;
+    }
     // Bytes outside the module's memory would need a copy as large as the work: the reference
     // converts them where they are.
     if (!this.inside(out) || !this.heap.owns(pixels)) return this.reference.pixelsToFloats(out, pixels, rows, first);
@@ -611,7 +635,7 @@ export class WasmBackend implements Backend {
       return;
     }
     const count = out.shape[0];
-    const gathered = this.gatherRowsFor(count);
+    const gathered = (this.gatherRows = this.rowNumbersFor(this.gatherRows, count));
     if (gathered === undefined) return this.reference.pixelsToFloats(out, pixels, rows, first);
     for (let i = 0; i < count; i++) gathered[i] = rows[first + i];
     const width = out.shape[1];
@@ -624,13 +648,54 @@ export class WasmBackend implements Backend {
     pool?.finish();
   }
 
-  /** Room in this memory for `count` row numbers (see pixelsToFloats), grown when a batch needs more. */
-  private gatherRowsFor(count: number): Int32Array | undefined {
-    if (this.gatherRows !== undefined && this.gatherRows.length >= count) return this.gatherRows;
-    if (this.gatherRows !== undefined) this.heap.release(this.gatherRows.byteOffset);
-    const address = this.heap.reserve(count * Int32Array.BYTES_PER_ELEMENT);
-    this.gatherRows = address < 0 ? undefined : new Int32Array(this.heap.current, address, count);
-    return this.gatherRows;
+  /**
+   * Starts pixelsToFloats(out, pixels, rows, first) on a worker thread and returns at once, when
+   * there is one and the batch is large enough; the main thread meanwhile goes on with the step
+   * in progress. The same pixelsToFloats call later waits for it (or finishes it) and returns.
+   * Training on 2 threads posts the next batch's gather after each forward pass, so that the
+   * worker, idle while the main thread computes the last layers and the loss, fetches those
+   * scattered images then.
+   */
+  pixelsToFloatsAhead(out: Tensor, pixels: Uint8Array, rows: Int32Array, first = 0): void {
+    checkPixels(out, pixels, rows, first);
+    const pool = this.pool;
+    if (pool === undefined || pool.farCores || !this.inside(out) || !this.heap.owns(pixels)) return;
+    const count = out.shape[0];
+    const width = out.shape[1];
+    if (count * width < THREADED_GATHER) return;
+    pool.settle();
+    this.ahead.out = -1;
+    const ahead = (this.aheadRows = this.rowNumbersFor(this.aheadRows, count));
+    if (ahead === undefined) return;
+    for (let i = 0; i < count; i++) ahead[i] = rows[first + i];
+    this.ahead.out = address(out);
+    this.ahead.count = count;
+    this.ahead.width = width;
+    this.ahead.pixels = pixels.byteOffset;
+    this.ahead.pixelsLength = pixels.length;
+    pool.gatherPixelsAhead(this.kernels, address(out), pixels.byteOffset, ahead.byteOffset, count, width, this.scratch);
+  }
+
+  /** Whether the pending gather posted ahead is pixelsToFloats(out, pixels, rows, first). */
+  private isAhead(out: Tensor, pixels: Uint8Array, rows: Int32Array, first: number): boolean {
+    const ahead = this.ahead;
+    const count = out.shape[0];
+    if (ahead.out !== address(out) || ahead.count !== count || ahead.width !== out.shape[1]) return false;
+    if (ahead.pixels !== pixels.byteOffset || ahead.pixelsLength !== pixels.length || !this.inside(out)) return false;
+    const aheadRows = this.aheadRows!;
+    for (let i = 0; i < count; i++) if (aheadRows[i] !== rows[first + i]) return false;
+    return true;
+  }
+
+  /**
+   * Room in this memory for `count` row numbers: `held` (gatherRows or aheadRows), or a larger
+   * block in its place; undefined when there is no room.
+   */
+  private rowNumbersFor(held: Int32Array | undefined, count: number): Int32Array | undefined {
+    if (held !== undefined && held.length >= count) return held;
+    if (held !== undefined) this.heap.release(held.byteOffset);
+    const address = this.reserve(count * Int32Array.BYTES_PER_ELEMENT);
+    return address < 0 ? undefined : new Int32Array(this.heap.current, address, count);
   }
 
   /** y = f(x) elementwise, by `kernel`. */
@@ -728,7 +793,7 @@ export class WasmBackend implements Backend {
       if (!(arg instanceof Tensor) || this.heap.owns(arg.data) || !room) return arg;
       const known = copies.get(arg.data);
       if (known !== undefined) return known;
-      const block = this.heap.reserve(arg.data.byteLength);
+      const block = this.reserve(arg.data.byteLength);
       if (block < 0) {
         room = false;
         return arg;
