@@ -13,11 +13,11 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { presets } from '../cli/presets.js';
 import { busyCores, waitForQuiet } from './quiet.js';
-import { coreRoundTripNanoseconds } from './core-distance.js';
+import { coreRoundTripNanoseconds, FAR_CORES_NANOSECONDS } from './core-distance.js';
 import type { MemoryResult } from './glassbox-memory.js';
 import { resultMarker, type ChildResult, type ChildSkip, type ChildSpec, type MnistPaths } from './measure.js';
 import {
-  evaluateGoals, formatGoals, formatNumber, formatReport, formatTable, formatTableNotes, isSkip, onBusyMachine,
+  evaluateGoals, formatGoals, formatNumber, formatReport, formatTable, formatTableNotes, isSkip, onBusyMachine, onFarCores,
   parseMatmulRates, type BenchRecord, type Column, type FastPresetResult, type KernelsResult, type WorkloadId,
 } from './report.js';
 import { trainingWorkloads } from './workloads.js';
@@ -42,7 +42,8 @@ Options:
                      (neither bench/kernels.ts nor bench/kernels-browser.ts, Chromium's)
   --wait-quiet SECONDS
                      on a shared machine: before each measurement wait up to this long for
-                     idle cores, and measure again (twice at most) when others disturbed it
+                     idle cores (and, on 2 threads, for near ones), and measure again (twice at
+                     most) when others disturbed it or the cores were far apart
   --python PATH      the python3 that imports torch (default /usr/bin/python3, Debian's)
   --no-save          print only; write nothing to bench/results/
   --help             this text
@@ -197,25 +198,49 @@ async function settle(): Promise<void> {
 }
 
 /**
- * One measurement. With --wait-quiet it first waits for idle cores, and measures again (twice at
- * most) when other processes disturbed it anyway, keeping the least disturbed result.
+ * One measurement. With --wait-quiet it first waits for idle cores, and, on more than one thread,
+ * for the cores to be near each other (see bench/core-distance.ts: on this kind of virtual
+ * machine they sit far apart for minutes at a time, which slows every system's two threads); and
+ * it measures again (twice at most) when other processes disturbed it anyway or the cores were far
+ * apart around it, keeping the least disturbed result. The same for every system.
  */
 async function measureQuietly(column: Column, spec: ChildSpec): Promise<ChildResult | ChildSkip> {
   const attempts = flags['wait-quiet'] === undefined ? 1 : 3;
-  let best: ChildResult | ChildSkip | undefined;
+  let best: ChildResult | undefined;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     const busy = attempts === 1 ? await busyCores() : await waitForQuiet(waitQuiet, 0.25);
-    const before = column.threads > 1 ? await coreRoundTripNanoseconds() : undefined;
+    let before: number | undefined;
+    if (column.threads > 1) before = attempts === 1 ? await coreRoundTripNanoseconds() : await waitForNearCores(waitQuiet);
     const cell = await runMeasurement(column, spec);
     if (isSkip(cell)) return cell;
     cell.busyCoresBefore = busy;
     if (before !== undefined) cell.coreRoundTripNanoseconds = [before, await coreRoundTripNanoseconds()];
     cell.attempts = attempt;
-    if (best === undefined || isSkip(best) || cell.otherCores < best.otherCores) best = cell;
-    if (!onBusyMachine(cell)) break;
-    progress(` (disturbed: others used ${cell.otherCores.toFixed(2)} cores; again)`);
+    if (best === undefined || lessDisturbed(cell, best)) best = cell;
+    const far = onFarCores(cell);
+    if (!onBusyMachine(cell) && !far) break;
+    progress(far ? ' (far cores around it; again)' : ` (disturbed: others used ${cell.otherCores.toFixed(2)} cores; again)`);
   }
   return best!;
+}
+
+/** Whether measurement a was less disturbed than b: near cores first, then fewer busy cores. */
+function lessDisturbed(a: ChildResult, b: ChildResult): boolean {
+  if (onFarCores(a) !== onFarCores(b)) return !onFarCores(a);
+  return a.otherCores < b.otherCores;
+}
+
+/**
+ * Waits up to maxSeconds for a round trip between two threads under FAR_CORES_NANOSECONDS, and
+ * returns the last one timed.
+ */
+async function waitForNearCores(maxSeconds: number): Promise<number> {
+  const deadline = Date.now() + maxSeconds * 1000;
+  for (;;) {
+    const nanoseconds = await coreRoundTripNanoseconds();
+    if (nanoseconds <= FAR_CORES_NANOSECONDS || Date.now() >= deadline) return nanoseconds;
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+  }
 }
 
 function runMeasurement(column: Column, spec: ChildSpec): Promise<ChildResult | ChildSkip> {
