@@ -135,12 +135,13 @@ export function examplesWithinBudget(
  * The training measurement every JavaScript child shares: a warm-up epoch on the first
  * `warmupExamples` digits (JIT, caches, and the speed the budget needs), `spec.settlingEpochs`
  * untimed epochs as long as the measured ones, then `spec.epochs` measured epochs, each scaled to
- * `total` digits when the budget cut it short. The settling epoch is there because a short
+ * `total` digits when the budget cut it short. The settling epochs are there because a short
  * warm-up does not reach the steady state users train in: V8 compiles the functions that run
  * once a step (fit's loop, the layers, the backend's wrappers) with TurboFan only after several
  * hundred steps, on a background thread that takes a core from two-thread training, and
  * PyTorch's first epoch after the warm-up is slower too (W1 on 2 threads, 2026-11-24 22:15:
- * 0.522 s, then 0.427 and 0.425).
+ * 0.522 s, then 0.427 and 0.425). Glassbox's W1 on 2 threads after one settling epoch, six
+ * measured (23:33): 0.243, 0.224, 0.216, 0.220, 0.219, 0.208 s; hence two.
  * `trainEpoch(examples)` trains one shuffled epoch on the first `examples` digits and returns its
  * seconds.
  */

@@ -36,9 +36,9 @@ another; prints one table and records it in bench/results/ (<date>.json and late
 Options:
   --workloads LIST   which of W1,W2,W3,W4 (default all; W3 runs inside W1's process)
   --systems LIST     which of glassbox,tfjs,torch (default all)
-  --epochs N         measured epochs per workload, after a warm-up and one untimed epoch (default 3)
+  --epochs N         measured epochs per workload, after a warm-up and two untimed ones (default 3)
   --budget SECONDS   longest measured epoch; slower systems train on a slice and scale (default 15)
-  --quick            1 epoch, no untimed one, 3 s budget, fewer inference calls, no memory or kernel runs
+  --quick            1 epoch, no untimed ones, 3 s budget, fewer inference calls, no memory or kernel runs
                      (neither bench/kernels.ts nor bench/kernels-browser.ts, Chromium's)
   --wait-quiet SECONDS
                      on a shared machine: before each measurement wait up to this long for
@@ -80,7 +80,7 @@ const systems = new Set(listFlag('systems', flags.systems!, ['glassbox', 'tfjs',
 const epochs = wholeNumberFlag('epochs', flags.epochs, quick ? 1 : 3);
 const budgetSeconds = wholeNumberFlag('budget', flags.budget, quick ? 3 : 15);
 const warmupExamples = quick ? 640 : 1280;
-const settlingEpochs = quick ? 0 : 1;
+const settlingEpochs = quick ? 0 : 2;
 const waitQuiet = wholeNumberFlag('wait-quiet', flags['wait-quiet'], 0);
 
 const columns: Column[] = [
