@@ -34,11 +34,21 @@ export async function busyCores(milliseconds = 1000): Promise<number> {
  * Waits until other processes keep fewer than `threshold` cores busy, checking every few
  * seconds, for at most `maxSeconds`. Returns the last reading.
  */
-export async function waitForQuiet(maxSeconds: number, threshold: number): Promise<number> {
+export function waitForQuiet(maxSeconds: number, threshold: number): Promise<number> {
+  return waitFor(() => busyCores(2000), (busy) => busy < threshold, maxSeconds);
+}
+
+/**
+ * Takes `read()` until `good` holds for its reading, 3 s apart, for at most `maxSeconds`.
+ * Returns the last reading.
+ */
+export async function waitFor(
+  read: () => Promise<number>, good: (reading: number) => boolean, maxSeconds: number,
+): Promise<number> {
   const deadline = Date.now() + maxSeconds * 1000;
   for (;;) {
-    const busy = await busyCores(2000);
-    if (busy < threshold || Date.now() >= deadline) return busy;
+    const reading = await read();
+    if (good(reading) || Date.now() >= deadline) return reading;
     await new Promise((resolve) => setTimeout(resolve, 3000));
   }
 }

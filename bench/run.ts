@@ -12,7 +12,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { presets } from '../cli/presets.js';
-import { busyCores, waitForQuiet } from './quiet.js';
+import { busyCores, waitFor, waitForQuiet } from './quiet.js';
 import { coreRoundTripNanoseconds } from './core-distance.js';
 import type { MemoryResult } from './glassbox-memory.js';
 import { resultMarker, type ChildResult, type ChildSkip, type ChildSpec, type MnistPaths } from './measure.js';
@@ -242,13 +242,8 @@ const NEAR_CORES_NANOSECONDS = 160;
  * Waits up to maxSeconds for a round trip between two threads under NEAR_CORES_NANOSECONDS, and
  * returns the last one timed.
  */
-async function waitForNearCores(maxSeconds: number): Promise<number> {
-  const deadline = Date.now() + maxSeconds * 1000;
-  for (;;) {
-    const nanoseconds = await coreRoundTripNanoseconds();
-    if (nanoseconds <= NEAR_CORES_NANOSECONDS || Date.now() >= deadline) return nanoseconds;
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-  }
+function waitForNearCores(maxSeconds: number): Promise<number> {
+  return waitFor(() => coreRoundTripNanoseconds(), (nanoseconds) => nanoseconds <= NEAR_CORES_NANOSECONDS, maxSeconds);
 }
 
 function runMeasurement(column: Column, spec: ChildSpec): Promise<ChildResult | ChildSkip> {

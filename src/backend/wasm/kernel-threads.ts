@@ -195,12 +195,8 @@ export class KernelThreads {
     kernels: KernelExports, out: number, pixels: number, rows: number, count: number, width: number, scratch: number,
   ): void {
     this.setProduct(out, pixels, rows, count, width, 0, false, false, false, 0);
-    const job = this.job;
-    job[UNITS] = count;
-    job[UNIT] = 1;
-    job[SIZE] = count;
     const strips = Math.min(count, AHEAD_STRIPS);
-    this.post(GATHER, strips);
+    this.postStrips(GATHER, count, 1, count, strips);
     this.pendingStrips = strips;
     this.pendingKernels = kernels;
     this.pendingScratch = scratch;
@@ -217,11 +213,6 @@ export class KernelThreads {
     this.pendingStrips = 0;
     runStrips(this.pendingKernels!, this.job, this.reals, this.generation, this.pendingScratch);
     this.await(DONE, strips);
-  }
-
-  /** Whether a job posted ahead may still be running (see settle). */
-  get pending(): boolean {
-    return this.pendingStrips !== 0;
   }
 
   /** One SGD step over `count` parameters (see assembly/optimizers.as), shared out in strips. */
@@ -269,13 +260,18 @@ export class KernelThreads {
     kernels: KernelExports, scratch: number, kind: number, units: number, unit: number, size: number,
     strips = Math.min(units, 2 * this.count),
   ): void {
+    this.postStrips(kind, units, unit, size, strips);
+    runStrips(kernels, this.job, this.reals, this.generation, scratch);
+    this.await(DONE, strips);
+  }
+
+  /** Posts a job of `kind` over `units` units of `unit` elements (cut at `size`) in `strips` strips. */
+  private postStrips(kind: number, units: number, unit: number, size: number, strips: number): void {
     const job = this.job;
     job[UNITS] = units;
     job[UNIT] = unit;
     job[SIZE] = size;
     this.post(kind, strips);
-    runStrips(kernels, job, this.reals, this.generation, scratch);
-    this.await(DONE, strips);
   }
 
   /** Posts a job of `kind` in `strips` strips, its other words already written, to the workers. */

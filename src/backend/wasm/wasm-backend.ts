@@ -663,6 +663,7 @@ export class WasmBackend implements Backend {
     const count = out.shape[0];
     const width = out.shape[1];
     if (count * width < THREADED_GATHER) return;
+    // A gather still pending reads aheadRows, which this one is about to overwrite.
     pool.settle();
     this.ahead.out = -1;
     const ahead = (this.aheadRows = this.rowNumbersFor(this.aheadRows, count));
