@@ -198,6 +198,30 @@ for (const backend of backends) {
       assertMatchesReference(backend, p);
     });
 
+    test('matmul on dense operands (packed without skip lists) keeps 0·Inf as NaN and skips nothing', () => {
+      // Both operands sampled dense: the WebAssembly kernel packs them without lists. A few zeros
+      // in a meet an Inf and a NaN in b; and a's last rows, past the rows it samples, are all
+      // zero, so a kernel that trusted the sample to skip would still have to get them right.
+      const [m, n, k] = [64, 128, 784];
+      const a = uniform(m * k, 21);
+      for (let i = 40 * k; i < m * k; i++) a[i] = 0;
+      a[5 * k + 100] = 0;
+      a[9 * k + 200] = 0;
+      const b = uniform(n * k, 22);
+      b[7 * k + 100] = Infinity;
+      b[11 * k + 200] = NaN;
+      for (const transposeB of [true, false]) {
+        // The same b, stored [k, n] when not transposed.
+        const stored = transposeB ? b : Float32Array.from({ length: n * k }, (_, i) => b[(i % n) * k + Math.floor(i / n)]);
+        const p: Product = { m, n, k, transposeA: false, transposeB, accumulate: false, a, b: stored, out: new Float32Array(m * n) };
+        const actual = multiply(backend, p);
+        assert.ok(Number.isNaN(actual[5 * n + 7]), `out[5, 7] = ${actual[5 * n + 7]} (0·Inf)`);
+        assert.ok(Number.isNaN(actual[9 * n + 11]), `out[9, 11] = ${actual[9 * n + 11]} (0·NaN)`);
+        assert.ok(Number.isNaN(actual[50 * n + 7]), `out[50, 7] = ${actual[50 * n + 7]} (a zero row times Inf)`);
+        assertMatchesReference(backend, p);
+      }
+    });
+
     test('matmul with k = 0 writes zeros, or leaves out as it was when accumulating', () => {
       const a = tensorOn(backend, [3, 0]);
       const b = tensorOn(backend, [0, 5]);
