@@ -35,6 +35,12 @@ const MOST_DEPTH: i32 = 1024;
 const DEPTH_BYTES: i32 = 32;
 const SLACK: i32 = 4;
 const VALUES: usize = <usize>(MOST_DEPTH + SLACK) << 2;
+/** List offsets of depths 0 to 3, and what adds 4, 8, 12 and 16 depths to offsets. */
+const FIRST_OFFSETS = i32x4(0, DEPTH_BYTES, 2 * DEPTH_BYTES, 3 * DEPTH_BYTES);
+const FOUR_DEPTHS = i32x4(4 * DEPTH_BYTES, 4 * DEPTH_BYTES, 4 * DEPTH_BYTES, 4 * DEPTH_BYTES);
+const EIGHT_DEPTHS = i32x4(8 * DEPTH_BYTES, 8 * DEPTH_BYTES, 8 * DEPTH_BYTES, 8 * DEPTH_BYTES);
+const TWELVE_DEPTHS = i32x4(12 * DEPTH_BYTES, 12 * DEPTH_BYTES, 12 * DEPTH_BYTES, 12 * DEPTH_BYTES);
+const SIXTEEN_DEPTHS = i32x4(16 * DEPTH_BYTES, 16 * DEPTH_BYTES, 16 * DEPTH_BYTES, 16 * DEPTH_BYTES);
 /** Bytes of one row's list, both arrays. */
 const LIST_BYTES: usize = VALUES << 1;
 
@@ -211,19 +217,24 @@ export function matmulRowsPack(
 }
 
 /**
- * Appends the lanes of v that `mask` lists (depths p .. p + 3) at position `count` of a list, as
- * append does, four at a time: the listed lanes are moved to the front of the vector, which is
- * stored whole (the lanes past the new length are overwritten later or never read).
+ * Appends the lanes of v that `mask` lists (depths p .. p + 3, whose entries' offsets are the
+ * lanes of `offsets`) at position `count` of a list, as append does, four at a time: the listed
+ * lanes are moved to the front of the vector, which is stored whole (the lanes past the new
+ * length are overwritten later or never read, so the relaxed build may let its swizzle put
+ * anything there).
  */
-@inline function appendFour(list: usize, count: i32, p: i32, v: v128, mask: i32): i32 {
+@inline function appendFour(list: usize, count: i32, offsets: v128, v: v128, mask: i32): i32 {
   const order = v128.load(COMPRESS + (<usize>mask << 4));
-  const offsets = i32x4.add(
-    i32x4.splat(p * DEPTH_BYTES), i32x4(0, DEPTH_BYTES, 2 * DEPTH_BYTES, 3 * DEPTH_BYTES),
-  );
   const entry = list + (<usize>count << 2);
-  v128.store(entry, i8x16.swizzle(offsets, order));
-  v128.store(entry, i8x16.swizzle(v, order), VALUES);
+  v128.store(entry, compress(offsets, order));
+  v128.store(entry, compress(v, order), VALUES);
   return count + popcnt(mask);
+}
+
+/** i8x16.swizzle; the relaxed build's leaves the lanes COMPRESS marks 255 unspecified. */
+@inline function compress(v: v128, order: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return i8x16.relaxed_swizzle(v, order);
+  return i8x16.swizzle(v, order);
 }
 
 /**
@@ -246,6 +257,8 @@ function buildLists(
       const list = lists + <usize>r * LIST_BYTES;
       let count = 0;
       let p = 0;
+      // The offsets of depths p .. p + 3, kept in a vector rather than made from p each time.
+      let offsets = FIRST_OFFSETS;
       // Sixteen values at a time, listed four at a time without a branch; sixteen zeros (the
       // edges of a digit) cost one test. (Listing takes about a fifth of 10,000 × 784 → 128's
       // time, as much as when each four was tested and listed value by value.)
@@ -256,15 +269,18 @@ function buildLists(
         const mask1 = all | i32x4.bitmask(f32x4.ne(v1, zero));
         const mask2 = all | i32x4.bitmask(f32x4.ne(v2, zero));
         const mask3 = all | i32x4.bitmask(f32x4.ne(v3, zero));
-        if ((mask0 | mask1 | mask2 | mask3) == 0) continue;
-        count = appendFour(list, count, p, v0, mask0);
-        count = appendFour(list, count, p + 4, v1, mask1);
-        count = appendFour(list, count, p + 8, v2, mask2);
-        count = appendFour(list, count, p + 12, v3, mask3);
+        if ((mask0 | mask1 | mask2 | mask3) != 0) {
+          count = appendFour(list, count, offsets, v0, mask0);
+          count = appendFour(list, count, i32x4.add(offsets, FOUR_DEPTHS), v1, mask1);
+          count = appendFour(list, count, i32x4.add(offsets, EIGHT_DEPTHS), v2, mask2);
+          count = appendFour(list, count, i32x4.add(offsets, TWELVE_DEPTHS), v3, mask3);
+        }
+        offsets = i32x4.add(offsets, SIXTEEN_DEPTHS);
       }
       for (; p + 4 <= kc; p += 4) {
         const v = v128.load(row + (<usize>p << 2));
-        count = appendFour(list, count, p, v, all | i32x4.bitmask(f32x4.ne(v, zero)));
+        count = appendFour(list, count, offsets, v, all | i32x4.bitmask(f32x4.ne(v, zero)));
+        offsets = i32x4.add(offsets, FOUR_DEPTHS);
       }
       for (; p < kc; p++) {
         const value = load<f32>(row + (<usize>p << 2));
