@@ -222,6 +222,24 @@ for (const backend of backends) {
       }
     });
 
+    test('matmul computes a weight gradient over digits as wasm computes it in row pairs: odd sizes, accumulating, Inf', () => {
+      // dW = dyᵀ·x over 64 digits cut to 783 pixels (an odd number of rows of xᵀ, so the last is
+      // alone) and 130 neurons (a last panel of 2 columns): the WebAssembly backend lists
+      // neighbouring pixels two at a time. An Inf in dy meets the zero pixels of its digit.
+      const full = mnistPixels(64);
+      const x = Float32Array.from({ length: 64 * 783 }, (_, i) => full[Math.floor(i / 783) * 784 + (i % 783)]);
+      const dy = uniform(64 * 130, 31);
+      for (const accumulate of [false, true]) {
+        assertMatchesReference(backend, { m: 130, n: 783, k: 64, transposeA: true, transposeB: false, accumulate, a: dy, b: x, out: uniform(130 * 783, 32) });
+      }
+      const withInf = Float32Array.from(dy);
+      withInf[3 * 130 + 5] = Infinity;
+      const p: Product = { m: 130, n: 783, k: 64, transposeA: true, transposeB: false, accumulate: false, a: withInf, b: x, out: new Float32Array(130 * 783) };
+      const actual = multiply(backend, p);
+      assert.ok(Number.isNaN(actual[5 * 783 + 0]), `dW[5, 0] = ${actual[5 * 783]} (a zero pixel times Inf)`);
+      assertMatchesReference(backend, p);
+    });
+
     test('matmul with k = 0 writes zeros, or leaves out as it was when accumulating', () => {
       const a = tensorOn(backend, [3, 0]);
       const b = tensorOn(backend, [0, 5]);
@@ -256,8 +274,11 @@ test('matmul gives the same bits on 1, 2 and 3 threads', async () => {
   const products = [
     { m: 64, n: 128, k: 784, transposeA: false, transposeB: true, accumulate: false, a: x, b: uniform(128 * 784, 1), out: new Float32Array(64 * 128) },
     { m: 128, n: 784, k: 64, transposeA: true, transposeB: false, accumulate: true, a: uniform(64 * 128, 2), b: x, out: uniform(128 * 784, 3) },
-    // A weight gradient with x mostly zeros, computed transposed by the row-list kernel.
+    // A weight gradient with x mostly zeros, computed transposed (by the row-pair kernel: MNIST's
+    // neighbouring pixels are inked in mostly the same digits).
     { m: 128, n: 784, k: 64, transposeA: true, transposeB: false, accumulate: false, a: uniform(64 * 128, 12), b: x, out: new Float32Array(128 * 784) },
+    // The same with an odd number of pixels, 130 neurons and accumulating (the row-pair kernel).
+    { m: 130, n: 783, k: 64, transposeA: true, transposeB: false, accumulate: true, a: uniform(64 * 130, 13), b: Float32Array.from({ length: 64 * 783 }, (_, i) => x[Math.floor(i / 783) * 784 + (i % 783)]), out: uniform(130 * 783, 14) },
     // Sparse rows (the row-list kernel): few rows share out panels, many rows share out rows.
     { m: 300, n: 50, k: 200, transposeA: false, transposeB: true, accumulate: true, a: sparse(300 * 200, 7), b: uniform(50 * 200, 8), out: uniform(300 * 50, 9) },
     { m: 40, n: 70, k: 300, transposeA: false, transposeB: false, accumulate: false, a: sparse(40 * 300, 10), b: uniform(300 * 70, 11), out: new Float32Array(40 * 70) },

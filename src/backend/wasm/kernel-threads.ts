@@ -132,6 +132,22 @@ export class KernelThreads {
     }
   }
 
+  /**
+   * out [m, n] = aᵀ·b as the row-pair kernel computes it (see matmul-pairs.as): the threads first
+   * pack b's panels into `packed` between them, then compute strips of row pairs.
+   */
+  matmulPairs(
+    kernels: KernelExports, out: number, a: number, b: number, m: number, n: number, k: number,
+    accumulate: boolean, packed: number, scratch: number,
+  ): void {
+    this.setProduct(out, a, b, m, n, k, true, false, accumulate, packed);
+    const panels = kernels.matmulPairsPanels(n);
+    this.share(kernels, scratch, PAIRS_PACK, panels, 1, panels);
+    const units = Math.ceil(m / ROWS_PER_UNIT);
+    const strips = Math.max(Math.min(units, 2 * this.count), Math.floor(m / ROWS_PER_STRIP));
+    this.share(kernels, scratch, PAIRS_COMPUTE, units, ROWS_PER_UNIT, m, strips);
+  }
+
   /** Deskews rows images of x into y (see assembly/deskew.as), shared out in strips of images. */
   deskew(
     kernels: KernelExports, y: number, x: number, rows: number, width: number, height: number, scratch: number,
@@ -447,7 +463,7 @@ export class KernelThreads {
 }
 
 /** Call sites, and sizes of call (log₂ of its work), that decide() tells apart. */
-const SITES = 11;
+const SITES = 12;
 const SIZES = 48;
 // A site and size's stats.
 const SHARED_TIME = 0;
@@ -562,6 +578,9 @@ const PING = 12;
 const SPIN_TURNS = 256;
 /** One row times a transposed b (see matmulDot), in strips of neurons. */
 const DOT = 13;
+/** The row-pair kernel's packing of panels and its strips of rows (whole pairs: ROWS_PER_UNIT is even). */
+const PAIRS_PACK = 14;
+const PAIRS_COMPUTE = 15;
 /**
  * Neurons per unit of matmulDot's strips: the dot kernel takes six rows of b at a time, so that
  * strips of whole sixes leave each thread no slower rows of b but the last.
@@ -670,6 +689,12 @@ function runStrips(
         break;
       case 13: // DOT: neurons [first, end) of one row x (A) times B transposed, into OUT
         kernels.matmulDot(job[3] + first * 4, job[4], job[5] + first * k * 4, 1, end - first, k, accumulate);
+        break;
+      case 14: // PAIRS_PACK
+        kernels.matmulPairsPack(job[5], n, k, job[15], first, end);
+        break;
+      case 15: // PAIRS_COMPUTE
+        kernels.matmulPairsCompute(job[3], job[4], m, n, k, accumulate, job[15], scratch, first, end);
         break;
     }
     Atomics.add(job, 2, 1); // DONE

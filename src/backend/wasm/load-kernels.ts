@@ -35,6 +35,14 @@ export interface KernelExports {
     endPanel: number,
   ): void;
   matmulTranspose(out: number, from: number, rows: number, columns: number, firstRow: number, endRow: number): void;
+  matmulPairsPanels(n: number): number;
+  matmulPairsPackedBytes(n: number, k: number): number;
+  matmulPairsPack(b: number, n: number, k: number, packed: number, firstPanel: number, endPanel: number): void;
+  matmulPairsShare(a: number, m: number, k: number): number;
+  matmulPairsCompute(
+    out: number, a: number, m: number, n: number, k: number, accumulate: boolean, packed: number, scratch: number,
+    firstRow: number, endRow: number,
+  ): void;
   addRowVector(out: number, a: number, row: number, rows: number, n: number): void;
   pixelsToFloats(out: number, pixels: number, count: number): void;
   gatherPixels(out: number, pixels: number, rows: number, count: number, width: number): number;

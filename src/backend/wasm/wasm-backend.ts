@@ -112,6 +112,14 @@ const ROW_WISE_SITE = 5;
 const TRANSPOSE_SITE = 8;
 const GATHER = 9;
 const DOT = 10;
+const PAIRS = 11;
+/**
+ * The row-pair kernel computes a weight gradient transposed (see assembly/matmul-pairs.as) when
+ * matmulPairsShare finds neighbouring rows of xᵀ this much in step, in 1024ths: below about 3/4
+ * a pair's union list pays (MNIST digits sample at about 0.6: W1's dW, 128 × 784 over 64
+ * digits, took 113 µs in pairs against 130 by single rows' lists, 1 thread, best of 20).
+ */
+const PAIRS_SHARE = 0.7 * WHOLE;
 /**
  * Transposes of a weight gradient computed transposed, from this many values, run on every
  * thread: W1's 784 × 128 took 13.6 µs on one thread, W4's 784 × 512 about 100 µs.
@@ -346,9 +354,11 @@ export class WasmBackend implements Backend {
         const buffer = this.transposedFor(m * n);
         if (buffer >= 0) {
           if (accumulate) this.transpose(pool, buffer, address(out), m, n);
-          const done = this.rowList(
-            pool, TRANSPOSED, buffer, address(b), address(a), n, m, k, transposedDensity, true, false, accumulate,
-          );
+          const done = k <= MOST_BLOCK_DEPTH && this.kernels.matmulPairsShare(address(b), n, k) < PAIRS_SHARE
+            ? this.rowPairs(pool, buffer, address(b), address(a), n, m, k, accumulate)
+            : this.rowList(
+              pool, TRANSPOSED, buffer, address(b), address(a), n, m, k, transposedDensity, true, false, accumulate,
+            );
           if (done) {
             this.transpose(pool, address(out), buffer, n, m);
             return;
@@ -377,7 +387,7 @@ export class WasmBackend implements Backend {
     pool: KernelThreads | undefined, site: number, out: number, a: number, b: number, m: number, n: number,
     k: number, density: number, transposeA: boolean, transposeB: boolean, accumulate: boolean,
   ): boolean {
-    const packed = this.packedFor(n, k);
+    const packed = this.packedFor(this.kernels.matmulRowsPackedBytes(n, k));
     if (packed < 0) return false;
     const depth = rowsBlockDepth(k, density);
     if (pool?.decide(site, m * n * k, true)) {
@@ -390,6 +400,27 @@ export class WasmBackend implements Backend {
       this.kernels.matmulRowsCompute(
         out, a, m, n, k, depth, transposeA, accumulate, packed, this.scratch, 0, m, 0, panels,
       );
+    }
+    pool?.finish();
+    return true;
+  }
+
+  /**
+   * out [m, n] = aᵀ·b by the row-pair kernel (assembly/matmul-pairs.as), a [k, m] and b [k, n] as
+   * stored, shared with `pool`'s threads when it finds that pays; false when there is no room for
+   * its buffer, and nothing was done.
+   */
+  private rowPairs(
+    pool: KernelThreads | undefined, out: number, a: number, b: number, m: number, n: number, k: number,
+    accumulate: boolean,
+  ): boolean {
+    const packed = this.packedFor(this.kernels.matmulPairsPackedBytes(n, k));
+    if (packed < 0) return false;
+    if (pool?.decide(PAIRS, m * n * k, true)) {
+      pool.matmulPairs(this.kernels, out, a, b, m, n, k, accumulate, packed, this.scratch);
+    } else {
+      this.kernels.matmulPairsPack(b, n, k, packed, 0, this.kernels.matmulPairsPanels(n));
+      this.kernels.matmulPairsCompute(out, a, m, n, k, accumulate, packed, this.scratch, 0, m);
     }
     pool?.finish();
     return true;
@@ -410,8 +441,7 @@ export class WasmBackend implements Backend {
    * The row-list kernel's buffer for op(b) packed, grown when a product needs more; −1 when there
    * is no room for it (a full unshared memory), and the main kernel runs instead.
    */
-  private packedFor(n: number, k: number): number {
-    const bytes = this.kernels.matmulRowsPackedBytes(n, k);
+  private packedFor(bytes: number): number {
     if (bytes > this.packedBytes) {
       if (this.packed >= 0) this.heap.release(this.packed);
       this.packed = this.reserve(bytes);

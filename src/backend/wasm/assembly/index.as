@@ -8,6 +8,9 @@ export {
   matmulRowsDensity, matmulRowsPanels, matmulRowsPack, matmulRowsCompute, matmulRowsPackedBytes,
   matmulTranspose,
 } from './matmul-rows';
+export {
+  matmulPairsCompute, matmulPairsPack, matmulPairsPackedBytes, matmulPairsPanels, matmulPairsShare,
+} from './matmul-pairs';
 export { addRowVector, sumRows, multiply, pixelsToFloats, gatherPixels } from './arithmetic';
 export {
   sigmoid, sigmoidBackward, tanh, tanhBackward, leakyRelu, leakyReluBackward,

@@ -18,12 +18,12 @@ const HALVES_FROM: i32 = 64;
 /** Blocks of packed op(B) up to this size are gone through row by row (see matmulRowsCompute). */
 const ROW_ORDER_BYTES: usize = 32 << 10;
 /** Rows of op(A) whose lists are built at once. */
-const CHUNK: i32 = 32;
+export const CHUNK: i32 = 32;
 /**
  * The most depths per block (the caller chooses the block depth: see rowsBlockDepth in
  * wasm-backend.ts): what each thread's lists hold, for CHUNK rows.
  */
-const MOST_DEPTH: i32 = 1024;
+export const MOST_DEPTH: i32 = 1024;
 /**
  * A row's list is two arrays of four-byte entries: the listed depths' offsets in an 8-column
  * panel, p · DEPTH_BYTES (i32), then, VALUES bytes further, a's values there (f32), each array
@@ -48,7 +48,7 @@ const LIST_BYTES: usize = VALUES << 1;
  * For each mask of four lanes (bit l set: lane l is listed), the byte indices that move the
  * listed lanes of a vector to its front, in order (i8x16.swizzle; 255 gives zero bytes).
  */
-const COMPRESS: usize = memory.data<u8>([
+export const COMPRESS: usize = memory.data<u8>([
   255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
   0, 1, 2, 3, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
   4, 5, 6, 7, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255, 255,
@@ -232,7 +232,7 @@ export function matmulRowsPack(
 }
 
 /** i8x16.swizzle; the relaxed build's leaves the lanes COMPRESS marks 255 unspecified. */
-@inline function compress(v: v128, order: v128): v128 {
+@inline export function compress(v: v128, order: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return i8x16.relaxed_swizzle(v, order);
   return i8x16.swizzle(v, order);
 }
@@ -306,7 +306,7 @@ function buildLists(
  * dW from 172 to 195 µs in matmulTranspose's order, and W4's 512 × 784 dW from 1870 to 1980 µs
  * in this one.
  */
-function transposeBlock(a: usize, m: i32, i0: i32, rows: i32, p0: i32, kc: i32, block: usize): void {
+export function transposeBlock(a: usize, m: i32, i0: i32, rows: i32, p0: i32, kc: i32, block: usize): void {
   const stride = <usize>m << 2;
   const step = <usize>kc << 2;
   let r = 0;
