@@ -134,13 +134,15 @@ export class KernelThreads {
 
   /**
    * out [m, n] = aᵀ·b as the row-pair kernel computes it (see matmul-pairs.as): the threads first
-   * pack b's panels into `packed` between them, then compute strips of row pairs.
+   * pack b's panels into `packed` between them, then compute strips of row pairs, each thread
+   * transposing the rows it computed into `transposed` [n, m].
    */
   matmulPairs(
     kernels: KernelExports, out: number, a: number, b: number, m: number, n: number, k: number,
-    accumulate: boolean, packed: number, scratch: number,
+    accumulate: boolean, packed: number, transposed: number, scratch: number,
   ): void {
     this.setProduct(out, a, b, m, n, k, true, false, accumulate, packed);
+    this.reals[0] = transposed;
     const panels = kernels.matmulPairsPanels(n);
     this.share(kernels, scratch, PAIRS_PACK, panels, 1, panels);
     const units = Math.ceil(m / ROWS_PER_UNIT);
@@ -693,8 +695,9 @@ function runStrips(
       case 14: // PAIRS_PACK
         kernels.matmulPairsPack(job[5], n, k, job[15], first, end);
         break;
-      case 15: // PAIRS_COMPUTE
+      case 15: // PAIRS_COMPUTE, then those rows of OUT transposed into the address in reals[0]
         kernels.matmulPairsCompute(job[3], job[4], m, n, k, accumulate, job[15], scratch, first, end);
+        kernels.matmulTranspose(reals[0], job[3], m, n, first, end);
         break;
     }
     Atomics.add(job, 2, 1); // DONE

@@ -354,12 +354,12 @@ export class WasmBackend implements Backend {
         const buffer = this.transposedFor(m * n);
         if (buffer >= 0) {
           if (accumulate) this.transpose(pool, buffer, address(out), m, n);
-          const done = k <= MOST_BLOCK_DEPTH && this.kernels.matmulPairsShare(address(b), n, k) < PAIRS_SHARE
-            ? this.rowPairs(pool, buffer, address(b), address(a), n, m, k, accumulate)
-            : this.rowList(
-              pool, TRANSPOSED, buffer, address(b), address(a), n, m, k, transposedDensity, true, false, accumulate,
-            );
-          if (done) {
+          if (k <= MOST_BLOCK_DEPTH && this.kernels.matmulPairsShare(address(b), n, k) < PAIRS_SHARE) {
+            // The row-pair kernel transposes its rows into place itself.
+            if (this.rowPairs(pool, buffer, address(b), address(a), n, m, k, accumulate, address(out))) return;
+          } else if (this.rowList(
+            pool, TRANSPOSED, buffer, address(b), address(a), n, m, k, transposedDensity, true, false, accumulate,
+          )) {
             this.transpose(pool, address(out), buffer, n, m);
             return;
           }
@@ -406,21 +406,25 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * out [m, n] = aᵀ·b by the row-pair kernel (assembly/matmul-pairs.as), a [k, m] and b [k, n] as
-   * stored, shared with `pool`'s threads when it finds that pays; false when there is no room for
-   * its buffer, and nothing was done.
+   * transposed [n, m] = (aᵀ·b)ᵀ by the row-pair kernel (assembly/matmul-pairs.as), through
+   * `buffer` [m, n] = aᵀ·b (or += when `accumulate`: buffer holds transposedᵀ), a [k, m] and
+   * b [k, n] as stored, shared with `pool`'s threads when it finds that pays. Each strip of rows
+   * is transposed into place by the thread that computed it, while it is in that thread's cache,
+   * with no hand-over of its own. False when there is no room for the packed b, and nothing was
+   * done.
    */
   private rowPairs(
-    pool: KernelThreads | undefined, out: number, a: number, b: number, m: number, n: number, k: number,
-    accumulate: boolean,
+    pool: KernelThreads | undefined, buffer: number, a: number, b: number, m: number, n: number, k: number,
+    accumulate: boolean, transposed: number,
   ): boolean {
     const packed = this.packedFor(this.kernels.matmulPairsPackedBytes(n, k));
     if (packed < 0) return false;
     if (pool?.decide(PAIRS, m * n * k, true)) {
-      pool.matmulPairs(this.kernels, out, a, b, m, n, k, accumulate, packed, this.scratch);
+      pool.matmulPairs(this.kernels, buffer, a, b, m, n, k, accumulate, packed, transposed, this.scratch);
     } else {
       this.kernels.matmulPairsPack(b, n, k, packed, 0, this.kernels.matmulPairsPanels(n));
-      this.kernels.matmulPairsCompute(out, a, m, n, k, accumulate, packed, this.scratch, 0, m);
+      this.kernels.matmulPairsCompute(buffer, a, m, n, k, accumulate, packed, this.scratch, 0, m);
+      this.kernels.matmulTranspose(transposed, buffer, m, n, 0, m);
     }
     pool?.finish();
     return true;
