@@ -324,7 +324,7 @@ export class KernelThreads {
       this.decided = -1;
       if (++this.farCalls >= FAR_CLOCK_CALLS) {
         this.farCalls = 0;
-        if (performance.now() - this.probed[0] > PROBE_EVERY_MILLISECONDS) this.probeDue = true;
+        if (performance.now() - this.probed[0] > FAR_PROBE_EVERY_MILLISECONDS) this.probeDue = true;
       }
       return false;
     }
@@ -521,6 +521,16 @@ const FAR_PRODUCT_WORK = 1 << 24;
 const FAR_ELEMENTS = 1 << 18;
 /** How often decide() probes the cores: they move apart and back over minutes. */
 const PROBE_EVERY_MILLISECONDS = 1000;
+/**
+ * How soon decide() probes again while the last probe found the cores far apart. A probe during
+ * which the system put the worker aside for the whole of it (V8 compiling on a background thread
+ * in a process's first epochs, on two cores) would find them far although they are not, and
+ * until this, kept products on one thread for a second, several W1 epochs. That is one suspect,
+ * not shown, for the benchmark's slow first measured W1 epochs on 2 threads in its full runs of
+ * 2026-11-25 from 01:58 on (0.331 and 0.333 s, the time of one thread, then 0.267 and 0.240,
+ * then 0.210 and 0.209). A real spell lasts minutes, and a probe costs microseconds.
+ */
+const FAR_PROBE_EVERY_MILLISECONDS = 100;
 /**
  * While they are far apart, decide() reads the clock once in this many calls it keeps alone
  * (W1 makes about five a step): a reading may allocate, about 150 bytes (see decide).
