@@ -149,8 +149,9 @@ export interface Backend extends Allocator {
    * out, and until then nothing reads or writes out, and the pixels stay as they are. A backend
    * with a spare thread may start that gather on it now (the WebAssembly backend does on 2
    * threads), and the later call then only waits for it; a backend may also do nothing (the
-   * reference does), and the later call does the work. The arguments are checked as pixelsToFloats checks them. Training calls it for the
-   * next batch after each forward pass (see ImageDataset.fillBatchAhead).
+   * reference does), and the later call does the work. The arguments are checked as
+   * pixelsToFloats checks them. Training calls it for the next batch after each forward pass
+   * (see ImageDataset.fillBatchAhead).
    */
   pixelsToFloatsAhead(out: Tensor, pixels: Uint8Array, rows: Int32Array, first?: number): void;
 }

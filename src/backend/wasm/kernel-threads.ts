@@ -119,12 +119,8 @@ export class KernelThreads {
       // Many rows: pack the panels between the threads, then share out the rows, each thread
       // reading every panel (from its own cache, after the first rows).
       this.share(kernels, scratch, ROWS_PACK, panels, 1, panels);
-      // Strips of about ROWS_PER_STRIP rows: a strip repeats no work of another (the panels are
-      // packed, each row is listed once), so many small strips cost nothing but their claims,
-      // and they leave little for one thread to finish alone when the other started late.
-      const units = Math.ceil(m / ROWS_PER_UNIT);
-      const strips = Math.max(Math.min(units, 2 * this.count), Math.floor(m / ROWS_PER_STRIP));
-      this.share(kernels, scratch, ROWS_COMPUTE, units, ROWS_PER_UNIT, m, strips);
+      // Strips of rows (the panels are packed, and each row is listed once).
+      this.shareRows(kernels, scratch, ROWS_COMPUTE, m);
     } else {
       // Few rows: each thread packs and computes its own panels, which stay in its cache; it
       // lists every row's values for itself.
@@ -145,9 +141,19 @@ export class KernelThreads {
     this.reals[0] = transposed;
     const panels = kernels.matmulPairsPanels(n);
     this.share(kernels, scratch, PAIRS_PACK, panels, 1, panels);
+    this.shareRows(kernels, scratch, PAIRS_COMPUTE, m);
+  }
+
+  /**
+   * A job of `kind` over m rows in strips of whole ROWS_PER_UNIT units, about ROWS_PER_STRIP rows
+   * each (two per thread for fewer rows): a strip repeats no work of another, so many small
+   * strips cost nothing but their claims, and they leave little for one thread to finish alone
+   * when the other started late.
+   */
+  private shareRows(kernels: KernelExports, scratch: number, kind: number, m: number): void {
     const units = Math.ceil(m / ROWS_PER_UNIT);
     const strips = Math.max(Math.min(units, 2 * this.count), Math.floor(m / ROWS_PER_STRIP));
-    this.share(kernels, scratch, PAIRS_COMPUTE, units, ROWS_PER_UNIT, m, strips);
+    this.share(kernels, scratch, kind, units, ROWS_PER_UNIT, m, strips);
   }
 
   /** Deskews rows images of x into y (see assembly/deskew.as), shared out in strips of images. */

@@ -442,8 +442,9 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * The row-list kernel's buffer for op(b) packed, grown when a product needs more; −1 when there
-   * is no room for it (a full unshared memory), and the main kernel runs instead.
+   * The buffer for op(b) packed by the row-list or row-pair kernel (`bytes` of it), grown when a
+   * product needs more; −1 when there is no room for it (a full unshared memory), and the main
+   * kernel runs instead.
    */
   private packedFor(bytes: number): number {
     if (bytes > this.packedBytes) {
