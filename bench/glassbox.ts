@@ -18,7 +18,7 @@ runChild(async () => {
   const test = loadMnistFiles(spec.mnist.testImages, spec.mnist.testLabels, backend);
 
   const cpuUse = watchCpu();
-  const { epochSeconds, examplesPerEpoch } = await measureEpochs(spec, train.length, async (examples) => {
+  const { epochSeconds, settlingEpochSeconds, examplesPerEpoch } = await measureEpochs(spec, train.length, async (examples) => {
     const result = await fit(network, train.slice(0, examples), {
       loss, optimizer, epochs: 1, batchSize: spec.workload.batchSize,
     });
@@ -40,7 +40,7 @@ runChild(async () => {
 
   emit({
     system: 'glassbox', backend: spec.backend, threads: spec.threads, workload: spec.workload.id, label,
-    secondsPerEpoch: median(epochSeconds), epochSeconds, examplesPerEpoch, trainExamples: train.length,
+    secondsPerEpoch: median(epochSeconds), epochSeconds, settlingEpochSeconds, examplesPerEpoch, trainExamples: train.length,
     ...cpuUse(), testAccuracy, inference,
     details: { node: process.version, network: String(network) },
   });

@@ -165,9 +165,14 @@ def main():
     warmup = min(total, -(-spec["warmupExamples"] // batch_size) * batch_size)
     warmup_seconds = train_epoch(warmup)
     examples = examples_within_budget(warmup_seconds / warmup, spec["budgetSeconds"], batch_size, total)
-    # Untimed epochs as long as the measured ones, as in measure.ts's measureEpochs.
-    for _ in range(spec["settlingEpochs"]):
-        train_epoch(examples)
+    # Untimed epochs as long as the measured ones, at least settlingEpochs of them and more until
+    # they have taken settlingSeconds, as in measure.ts's measureEpochs.
+    settling_epoch_seconds = []
+    settled = 0.0
+    while len(settling_epoch_seconds) < spec["settlingEpochs"] or settled < spec["settlingSeconds"]:
+        seconds = train_epoch(examples)
+        settled += seconds
+        settling_epoch_seconds.append(seconds * total / examples)
     epoch_seconds = [train_epoch(examples) * total / examples for _ in range(spec["epochs"])]
 
     def probabilities(inputs):
@@ -188,6 +193,7 @@ def main():
         "label": f"PyTorch {torch.__version__}, OpenBLAS {openblas['kernel']}, {threads} thread"
                  + ("s" if threads > 1 else ""),
         "secondsPerEpoch": statistics.median(epoch_seconds), "epochSeconds": epoch_seconds,
+        "settlingEpochSeconds": settling_epoch_seconds,
         "examplesPerEpoch": examples, "trainExamples": total, **cpu_use(),
         "testAccuracy": test_accuracy, "inference": inference,
         "details": {

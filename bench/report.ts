@@ -178,12 +178,16 @@ export function formatTableNotes(record: BenchRecord): string[] {
   const notes = [
     '"ours" is the fastest Glassbox wasm column on that row. Times are medians; lower is better.',
   ];
-  const { epochs, warmupExamples, settlingEpochs } = record.settings;
+  const { epochs, warmupExamples, settlingEpochs, settlingSeconds } = record.settings;
   if (typeof epochs === 'number' && typeof warmupExamples === 'number' && typeof settlingEpochs === 'number') {
+    // Runs recorded before settlingSeconds existed settled for their epochs only.
+    const floor = typeof settlingSeconds === 'number' && settlingSeconds > 0
+      ? `, and more until they had taken ${settlingSeconds} s`
+      : '';
     notes.push(
       `Each training time is the median of ${epochs} measured epochs, after a warm-up on ` +
         `${warmupExamples.toLocaleString('en-US')} digits and ${settlingEpochs} untimed ` +
-        `epoch${settlingEpochs === 1 ? '' : 's'} as long as a measured one, the same for every system.`,
+        `epoch${settlingEpochs === 1 ? '' : 's'} as long as a measured one${floor}, the same for every system.`,
     );
   }
   const cells = Object.values(record.cells).flatMap((byWorkload) => Object.values(byWorkload));

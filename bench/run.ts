@@ -81,6 +81,8 @@ const epochs = wholeNumberFlag('epochs', flags.epochs, quick ? 1 : 3);
 const budgetSeconds = wholeNumberFlag('budget', flags.budget, quick ? 3 : 15);
 const warmupExamples = quick ? 640 : 1280;
 const settlingEpochs = quick ? 0 : 2;
+/** Seconds of settling every system gets at least (see measureEpochs). */
+const settlingSeconds = quick ? 0 : 3;
 const waitQuiet = wholeNumberFlag('wait-quiet', flags['wait-quiet'], 0);
 
 const columns: Column[] = [
@@ -107,7 +109,7 @@ async function main(): Promise<void> {
     machine: {},
     settings: {
       command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
-      epochs, budgetSeconds, warmupExamples, settlingEpochs, workloads: [...wanted], systems: [...systems],
+      epochs, budgetSeconds, warmupExamples, settlingEpochs, settlingSeconds, workloads: [...wanted], systems: [...systems],
     },
     columns,
     cells: {},
@@ -183,6 +185,7 @@ function childSpec(column: Column, workload: WorkloadId, mnist: MnistPaths): Chi
     budgetSeconds,
     warmupExamples,
     settlingEpochs,
+    settlingSeconds,
     inference: workload === 'W1' && wanted.has('W3'),
     batchCalls: quick ? 5 : 20,
     singleBlockCalls: quick ? 100 : 200,

@@ -52,7 +52,7 @@ runChild(async () => {
     return seconds() - started;
   };
   const cpuUse = watchCpu();
-  const { epochSeconds, examplesPerEpoch } = await measureEpochs(spec, train.length, trainEpoch);
+  const { epochSeconds, settlingEpochSeconds, examplesPerEpoch } = await measureEpochs(spec, train.length, trainEpoch);
 
   const xTest = floats(test);
   const probabilities = (input: tf.Tensor2D): tf.Tensor => tf.tidy(() => {
@@ -78,7 +78,7 @@ runChild(async () => {
 
   emit({
     system: 'tfjs', backend: spec.backend, threads: spec.threads, workload: workload.id, label,
-    secondsPerEpoch: median(epochSeconds), epochSeconds, examplesPerEpoch, trainExamples: train.length,
+    secondsPerEpoch: median(epochSeconds), epochSeconds, settlingEpochSeconds, examplesPerEpoch, trainExamples: train.length,
     ...cpuUse(), testAccuracy: correct / test.length, inference,
     details: {
       node: process.version, tfjs: packageVersion('@tensorflow/tfjs'),

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { examplesWithinBudget, median, type ChildResult } from '../../bench/measure.js';
+import { examplesWithinBudget, measureEpochs, median, type ChildResult, type ChildSpec } from '../../bench/measure.js';
 import {
   heapGrowthPerStep, epochBytesPerStep, evaluateGoals, FIRST_WARM_EPOCH, formatMemory, formatNumber, formatReport,
   formatTable, formatTableNotes, parseChosenBackend, parseMatmulRates, warmEpochs, type BenchRecord, type Column,
@@ -238,6 +238,41 @@ test('formatTableNotes(record) says how the epochs were measured when the settin
   );
   // Records from before the settling epoch carry no such settings: no note, rather than a wrong one.
   assert.ok(!formatTableNotes(record()).some((line) => line.startsWith('Each training time')));
+  measured.settings = { epochs: 3, warmupExamples: 1280, settlingEpochs: 2, settlingSeconds: 3 };
+  assert.equal(
+    formatTableNotes(measured).find((line) => line.startsWith('Each training time')),
+    'Each training time is the median of 3 measured epochs, after a warm-up on 1,280 digits and 2 untimed ' +
+      'epochs as long as a measured one, and more until they had taken 3 s, the same for every system.',
+  );
+});
+
+test('measureEpochs() settles for its epochs and then until its seconds, and times only the measured epochs', async () => {
+  const spec = {
+    workload: { batchSize: 64 }, warmupExamples: 1280, budgetSeconds: 15, epochs: 3,
+    settlingEpochs: 2, settlingSeconds: 1,
+  } as unknown as ChildSpec;
+  // A system whose epochs take 0.25 s on 60,000 digits, each a little faster than the last.
+  const calls: number[] = [];
+  const trainEpoch = async (examples: number) => {
+    calls.push(examples);
+    return (examples / 60_000) * (0.25 - 0.01 * calls.length);
+  };
+  const result = await measureEpochs(spec, 60_000, trainEpoch);
+  // The warm-up, then 0.23 + 0.22 + 0.21 + 0.20 + 0.19 ≥ 1 s of settling, then three measured.
+  assert.deepEqual(calls, [1280, 60_000, 60_000, 60_000, 60_000, 60_000, 60_000, 60_000, 60_000]);
+  assert.deepEqual(result.settlingEpochSeconds.map((s) => Number(s.toFixed(3))), [0.23, 0.22, 0.21, 0.2, 0.19]);
+  assert.deepEqual(result.epochSeconds.map((s) => Number(s.toFixed(3))), [0.18, 0.17, 0.16]);
+
+  // A slow system time-boxed to a slice: two settling epochs already pass the floor, and every
+  // time is scaled to the whole set.
+  calls.length = 0;
+  const slow = await measureEpochs(spec, 60_000, async (examples) => {
+    calls.push(examples);
+    return examples * 1e-3;
+  });
+  assert.equal(calls.length, 1 + 2 + 3);
+  assert.equal(slow.examplesPerEpoch, 234 * 64);
+  assert.deepEqual(slow.settlingEpochSeconds.map((s) => Number(s.toFixed(6))), [60, 60]);
 });
 
 // What bench/kernels-browser.ts prints: the build createWasmBackend chose, and both builds' rows.
