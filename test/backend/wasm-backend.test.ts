@@ -251,6 +251,59 @@ test('while the cores are far apart, products below 2^24 multiply-adds and other
   backend.dispose();
 });
 
+test('a site kept alone times sharing again only on calls a worker already awake took part in', async () => {
+  const backend = await createWasmBackend({ threads: 2 });
+  const pool = (backend as unknown as {
+    pool: Pool & { stats: Float64Array; sharedJobs: number; workerStrips: number; unhelpedExplores: number };
+  }).pool;
+  pool.probeCores();
+  pool.far = false;
+  pool.probeDue = false;
+  pool.probed[0] = performance.now() + 60_000;
+  // One digit through 784 → 128 (the dot site, size 2^16), its figures saying that sharing took
+  // a second a call and alone a microsecond: alone it goes, exploring the shared way now and then.
+  const DOT = 10;
+  const work = 100_352;
+  const at = (DOT * 48 + 16) * 7;
+  const stats = pool.stats;
+  stats.set([1000, 0.001, 5, 5, 0, 8, 0], at);
+  /** A call as the backend makes it, the workers taking `workerStrips` strips when it is shared. */
+  const call = (workerStrips: number): boolean => {
+    const shared = pool.decide(DOT, work, true, true);
+    if (shared) {
+      pool.sharedJobs = 1;
+      pool.workerStrips = workerStrips;
+    }
+    pool.finish();
+    return shared;
+  };
+  // Explores that no worker took part in (asleep after the calls alone) are not counted: the
+  // shared figure stays, and each is followed at once by another.
+  let sharedCalls = 0;
+  for (let i = 0; i < 40; i++) if (call(0)) sharedCalls++;
+  assert.ok(sharedCalls >= 30, `${sharedCalls} of 40 calls explored`);
+  assert.equal(stats[at], 1000, 'an explore no worker helped was counted');
+  assert.ok(pool.unhelpedExplores >= 30);
+  // A worker that takes part in an explore has just woken: that call is not counted either, the
+  // next one, with the worker awake, is, and sharing (faster here) wins.
+  assert.equal(call(1), true);
+  assert.equal(stats[at], 1000, 'the call the worker woke in was counted');
+  assert.equal(call(1), true);
+  assert.ok(stats[at] < 1, `shared figure ${stats[at]} ms`);
+  assert.equal(pool.unhelpedExplores, 0);
+  assert.equal(call(1), true, 'the site shares again');
+  // A worker that never answers does not keep a site exploring: past 64 explores in a row, one
+  // is counted anyway.
+  stats.set([1000, 0.001, 5, 5, 0, 8, 0], at);
+  let calls = 0;
+  while (stats[at] === 1000 && calls < 1000) {
+    call(0);
+    calls++;
+  }
+  assert.ok(stats[at] < 1000 && calls < 100, `counted after ${calls} calls`);
+  backend.dispose();
+});
+
 test('on 2 threads, pixelsToFloatsAhead has the worker gather the batch while the main thread waits for nothing', async () => {
   const backend = await createWasmBackend({ threads: 2 });
   const pool = (backend as unknown as { pool: Pool }).pool;

@@ -42,6 +42,16 @@ export class KernelThreads {
   /** Whether that call goes the way its figures did not choose (see decide), and is timed. */
   private exploring = false;
   private timed = false;
+  /**
+   * Jobs the decided call has shared so far, and strips of them the workers ran: a shared call
+   * in which no worker took a strip was the main thread's alone (see finish).
+   */
+  private sharedJobs = 0;
+  private workerStrips = 0;
+  /** Whether a worker took a strip of the last shared call before the decided one. */
+  private helpedBefore = false;
+  /** Exploring calls in a row that no worker helped with (see finish). */
+  private unhelpedExplores = 0;
   private readonly started = new Float64Array(1);
   /**
    * Whether the last probe (see probeCores) found the threads' cores far apart, when the time of
@@ -285,8 +295,10 @@ export class KernelThreads {
     strips = Math.min(units, 2 * this.count),
   ): void {
     this.postStrips(kind, units, unit, size, strips);
-    runStrips(kernels, this.job, this.reals, this.generation, scratch);
+    const own = runStrips(kernels, this.job, this.reals, this.generation, scratch);
     this.await(DONE, strips);
+    this.sharedJobs++;
+    this.workerStrips += strips - own;
   }
 
   /** Posts a job of `kind` over `units` units of `unit` elements (cut at `size`) in `strips` strips. */
@@ -357,6 +369,9 @@ export class KernelThreads {
     }
     this.decided = at;
     this.sharing = share;
+    if (this.sharedJobs > 0) this.helpedBefore = this.workerStrips > 0;
+    this.sharedJobs = 0;
+    this.workerStrips = 0;
     // Only some calls are timed: reading the clock from here allocates (Node's performance.now
     // builds an array and a number when V8 does not inline it: about 150 bytes a timed call),
     // and a call in TIMED_EVERY is enough to follow a machine that gets busier or quieter.
@@ -379,6 +394,20 @@ export class KernelThreads {
     const elapsed = now - this.started[0];
     if (now - this.probed[0] > PROBE_EVERY_MILLISECONDS) this.probeDue = true;
     const stats = this.stats;
+    if (this.exploring && this.sharing && this.sharedJobs > 0 &&
+      (this.workerStrips === 0 || !this.helpedBefore) && this.unhelpedExplores < MOST_UNHELPED_EXPLORES) {
+      // The call that was to time sharing again found no worker awake and ready: none took a
+      // strip of it, or of the shared call before it. After a spell of calls alone the workers
+      // sleep, and waking one takes longer than a few short calls (one digit through 784 → 128
+      // takes 3.5-5.5 µs, a wake-up tens), and a worker that has just woken starts its strip
+      // late. Timing this call would count the main thread alone as "shared" and keep the site
+      // alone ever longer. So it is not counted, and the next call explores again, until a
+      // worker already awake takes part.
+      this.unhelpedExplores++;
+      stats[at + SINCE_OTHER] = stats[at + EXPLORE_EVERY] + EXPLORE_CALLS - 2;
+      return;
+    }
+    if (this.exploring) this.unhelpedExplores = 0;
     const time = at + (this.sharing ? SHARED_TIME : ALONE_TIME);
     const calls = at + (this.sharing ? SHARED_CALLS : ALONE_CALLS);
     // The first call each way is not counted: the first shared one wakes sleeping workers.
@@ -498,6 +527,11 @@ const TIMED_FIRST = 2;
  * timing the fourth of four, at 3.5, 3.4 and 4.6 µs, and the digit went shared.
  */
 const EXPLORE_FIRST = 8;
+/**
+ * Exploring calls in a row that may go uncounted because no worker took part (see finish),
+ * before one is counted anyway: a worker that never answers must not keep a site exploring.
+ */
+const MOST_UNHELPED_EXPLORES = 64;
 const EXPLORE_CALLS = 4;
 const EXPLORE_LAST = 512;
 
@@ -628,7 +662,8 @@ const ROWS_TO_SPLIT_ROWS = 256;
  */
 function runStrips(
   kernels: KernelExports, job: Int32Array, reals: Float64Array, generation: number, scratch: number,
-): void {
+): number {
+  let ran = 0;
   const strips = job[10]; // STRIPS
   const units = job[12]; // UNITS
   const unit = job[13]; // UNIT
@@ -644,8 +679,9 @@ function runStrips(
   for (;;) {
     const claim = Atomics.load(job, 1); // NEXT
     const strip = claim & 0xffff;
-    if (claim >>> 16 !== generation || strip >= strips) return;
+    if (claim >>> 16 !== generation || strip >= strips) return ran;
     if (Atomics.compareExchange(job, 1, claim, claim + 1) !== claim) continue;
+    ran++;
     const first = Math.min(size, unit * Math.floor((strip * units) / strips));
     const end = Math.min(size, unit * Math.floor(((strip + 1) * units) / strips));
     // OUT 3, A 4, B 5, PACKED 15
