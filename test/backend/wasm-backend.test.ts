@@ -225,6 +225,15 @@ test('while the cores are far apart, products below 2^24 multiply-adds and other
   // W4's are still shared: the first call of a size goes shared, to be timed.
   assert.equal(pool.decide(ROWS, 5.1e7, true), true);
   pool.finish();
+  // 10,000 digits through 784 → 128 (10⁹ multiply-adds) always go shared, and are never timed
+  // alone, even when the figures of their size say alone is faster.
+  const TEN_THOUSAND = 10_000 * 784 * 128;
+  const bigAt = (ROWS * 48 + Math.floor(Math.log2(TEN_THOUSAND))) * 7;
+  (pool as unknown as { stats: Float64Array }).stats.set([1000, 1, 5, 5, 0, 8, 0], bigAt);
+  for (let call = 0; call < 40; call++) {
+    assert.equal(pool.decide(ROWS, TEN_THOUSAND, true), true, `call ${call} of 10,000 digits`);
+    pool.finish();
+  }
   assert.equal(pool.decide(SGD, 401_408), true);
   pool.finish();
   // One digit through 784 → 128 (the dot site) is judged as near cores are: its first call goes

@@ -336,6 +336,14 @@ export class KernelThreads {
    */
   decide(site: number, work: number, product = false, evenWhenFar = false): boolean {
     if (this.probeDue) this.probeCores();
+    if (product && work >= ALWAYS_SHARED_WORK) {
+      // Not timed, and never tried alone (see ALWAYS_SHARED_WORK).
+      this.decided = -1;
+      this.exploring = false;
+      this.sharedJobs = 0;
+      this.workerStrips = 0;
+      return true;
+    }
     if (this.far && !evenWhenFar && work < (product ? FAR_PRODUCT_WORK : FAR_ELEMENTS)) {
       // No call is timed meanwhile, so the clock is read here, every so many calls, for the
       // next probe.
@@ -558,6 +566,17 @@ const FAR_ROUND_TRIP_MILLISECONDS = 280e-6;
  * of 374 rounds, scratch-tmp/fardot.mts, 2026-11-24).
  */
 const FAR_PRODUCT_WORK = 1 << 24;
+/**
+ * Products of at least this many multiply-adds are always shared, near cores or far, and never
+ * timed alone: each takes milliseconds, its strips are claimed one by one (a 10,000-row product
+ * makes 39), so a worker set aside for a while costs it at most the strip in hand while the main
+ * thread takes the rest, and a call tried alone to time it cost twice a shared one. 10,000 digits
+ * through 784 → 128 (10⁹ multiply-adds), 21 calls after training W1 on 2 threads
+ * (scratch-tmp/w3digit.mts, five runs): six of them went alone to be timed, at 17.2-26.0 ms
+ * against 8.9-11.7 shared, and the 04:53 benchmark run of 2026-11-25 measured them at 18.0 ms,
+ * one thread's time, its figures having chosen alone after one slow shared call.
+ */
+const ALWAYS_SHARED_WORK = 1 << 27;
 const FAR_ELEMENTS = 1 << 18;
 /** How often decide() probes the cores: they move apart and back over minutes. */
 const PROBE_EVERY_MILLISECONDS = 1000;
