@@ -332,16 +332,18 @@ export class KernelThreads {
    * aside for a time slice now and then, often in the middle of a strip. The first calls
    * alternate, to time both ways, and then, after EXPLORE_FIRST calls, EXPLORE_CALLS go the other
    * way, so that the choice follows a machine that got busier or quieter (less and less often
-   * while the other way stays slower). `evenWhenFar` exempts a call from the far-cores rule (see FAR_PRODUCT_WORK).
+   * while the other way stays slower). `evenWhenFar` exempts a call from the far-cores rule (see
+   * FAR_PRODUCT_WORK); the largest products always go shared (see ALWAYS_SHARED_WORK).
    */
   decide(site: number, work: number, product = false, evenWhenFar = false): boolean {
     if (this.probeDue) this.probeCores();
+    // What the workers did in the call before this one, for finish() to judge an explore by.
+    if (this.sharedJobs > 0) this.helpedBefore = this.workerStrips > 0;
+    this.sharedJobs = 0;
+    this.workerStrips = 0;
     if (product && work >= ALWAYS_SHARED_WORK) {
       // Not timed, and never tried alone (see ALWAYS_SHARED_WORK).
       this.decided = -1;
-      this.exploring = false;
-      this.sharedJobs = 0;
-      this.workerStrips = 0;
       return true;
     }
     if (this.far && !evenWhenFar && work < (product ? FAR_PRODUCT_WORK : FAR_ELEMENTS)) {
@@ -377,9 +379,6 @@ export class KernelThreads {
     }
     this.decided = at;
     this.sharing = share;
-    if (this.sharedJobs > 0) this.helpedBefore = this.workerStrips > 0;
-    this.sharedJobs = 0;
-    this.workerStrips = 0;
     // Only some calls are timed: reading the clock from here allocates (Node's performance.now
     // builds an array and a number when V8 does not inline it: about 150 bytes a timed call),
     // and a call in TIMED_EVERY is enough to follow a machine that gets busier or quieter.
@@ -584,10 +583,11 @@ const PROBE_EVERY_MILLISECONDS = 1000;
  * How soon decide() probes again while the last probe found the cores far apart. A probe during
  * which the system put the worker aside for the whole of it (V8 compiling on a background thread
  * in a process's first epochs, on two cores) would find them far although they are not, and
- * until this, kept products on one thread for a second, several W1 epochs. That is one suspect,
- * not shown, for the benchmark's slow first measured W1 epochs on 2 threads in its full runs of
- * 2026-11-25 from 01:58 on (0.331 and 0.333 s, the time of one thread, then 0.267 and 0.240,
- * then 0.210 and 0.209). A real spell lasts minutes, and a probe costs microseconds.
+ * until this, kept products on one thread for a second, several W1 epochs. It was a suspect for
+ * the benchmark's slow first measured W1 epochs on 2 threads in its full runs of 2026-11-25 from
+ * 01:58 on, but not their cause: in fresh W1 processes, during the slow first epochs, every
+ * product was shared and no probe found the cores far. A real spell lasts minutes, and a probe
+ * costs microseconds.
  */
 const FAR_PROBE_EVERY_MILLISECONDS = 100;
 /**
